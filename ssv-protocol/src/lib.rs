@@ -1,1 +1,11 @@
-//! placeholder
+//! # ssv-protocol
+//!
+//! The SSV protocol as pure code: the wire types and their SSZ encoding, operator
+//! signatures, and SSV's embedding of the `qbft-core` consensus machine. No clock,
+//! no randomness, no IO.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
+
+pub mod consensus;
+pub mod operator_key;
+pub mod wire;

@@ -1,0 +1,19 @@
+//! The SSV wire types and their SSZ encoding, decoding and hash-tree-roots,
+//! byte for byte as ssv-spec defines them.
+
+mod codec;
+pub mod merkle;
+mod message_id;
+mod qbft_message;
+mod ssv_message;
+
+pub use codec::DecodeError;
+pub use message_id::{DomainType, MessageId, Role};
+pub use qbft_message::{
+    QbftMessage, MAX_IDENTIFIER, MAX_JUSTIFICATIONS, MAX_PREPARE_JUSTIFICATION,
+    MAX_ROUND_CHANGE_JUSTIFICATION,
+};
+pub use ssv_message::{
+    SignedSsvMessage, SsvMessage, SsvMsgType, MAX_FULL_DATA, MAX_SIGNATURE_SIZE, MAX_SIGNERS,
+    MAX_SSV_DATA,
+};
