@@ -1,1 +1,3 @@
-//! placeholder
+//! Shared code of the runnable binaries: the spec-vector conformance runner.
+
+pub mod spec;

@@ -150,7 +150,10 @@ impl<C: Context> Controller<C> {
 
     /// The earliest deadline of any running instance.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        self.instances.iter().filter_map(Instance::poll_timeout).min()
+        self.instances
+            .iter()
+            .filter_map(Instance::poll_timeout)
+            .min()
     }
 
     /// ssv-spec `StartNewInstance`.
@@ -189,7 +192,8 @@ impl<C: Context> Controller<C> {
         if msg.message.kind == MessageKind::Commit && msg.signers.len() >= quorum {
             return self.upon_decided(msg);
         }
-        let no_first_instance = self.height == FIRST_HEIGHT && self.instance_index(self.height).is_none();
+        let no_first_instance =
+            self.height == FIRST_HEIGHT && self.instance_index(self.height).is_none();
         if no_first_instance || msg.message.height > self.height {
             return Err(Error::FutureMessage);
         }
@@ -284,9 +288,9 @@ impl<C: Context> Controller<C> {
         let height = inst.height();
         while let Some(out) = inst.poll_output() {
             match out {
-                instance::Output::Broadcast(message) => {
-                    self.outputs.push_back(Output::Broadcast { height, message })
-                }
+                instance::Output::Broadcast(message) => self
+                    .outputs
+                    .push_back(Output::Broadcast { height, message }),
                 instance::Output::RoundTimerSet { round, deadline } => {
                     self.outputs.push_back(Output::RoundTimerSet {
                         height,

@@ -106,7 +106,10 @@
 //! Every refused input returns an [`Error`] naming the spec rule it broke. No input,
 //! however malformed, panics.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)
+)]
 
 mod container;
 mod context;

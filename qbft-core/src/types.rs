@@ -108,7 +108,11 @@ impl Committee {
 /// committee's member at index `((h == 0 ? 0 : h mod n) + (r - 1) + h / 32) mod n`.
 pub fn round_robin_proposer(committee: &Committee, height: Height, round: Round) -> OperatorId {
     let n = committee.members.len() as u64;
-    let first = if height == FIRST_HEIGHT { 0 } else { height % n };
+    let first = if height == FIRST_HEIGHT {
+        0
+    } else {
+        height % n
+    };
     let epoch = height / 32;
     let index = (first % n + round.wrapping_sub(FIRST_ROUND) % n + epoch % n) % n;
     // `index < n` and a committee is never empty (checked in `Committee::new`).

@@ -7,8 +7,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use qbft_core::{
-    Context, Digest, External, Height, Message, MessageKind, OperatorId, Outgoing, QuickSlowTimeouts, Round,
-    SignedMessage, Timestamp,
+    Context, Digest, External, Height, Message, MessageKind, OperatorId, Outgoing,
+    QuickSlowTimeouts, Round, SignedMessage, Timestamp,
 };
 use sha2::{Digest as _, Sha256};
 
@@ -131,7 +131,12 @@ impl Context for SsvQbft {
         Some(56)
     }
 
-    fn proposer(&self, committee: &qbft_core::Committee, height: Height, round: Round) -> OperatorId {
+    fn proposer(
+        &self,
+        committee: &qbft_core::Committee,
+        height: Height,
+        round: Round,
+    ) -> OperatorId {
         match &self.inner.proposer {
             Some(rule) => rule(height, round),
             None => qbft_core::round_robin_proposer(committee, height, round),
@@ -195,7 +200,11 @@ pub fn to_wire(msg: &SsvSignedMessage) -> SignedSsvMessage {
         signatures: msg.signatures.clone(),
         operator_ids: msg.signers.clone(),
         ssv_message: (*msg.envelope).clone(),
-        full_data: msg.full_data.as_deref().map(<[u8]>::to_vec).unwrap_or_default(),
+        full_data: msg
+            .full_data
+            .as_deref()
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default(),
     }
 }
 
@@ -203,7 +212,9 @@ pub fn to_wire(msg: &SsvSignedMessage) -> SignedSsvMessage {
 pub fn encode_outgoing(out: &Outgoing<SsvQbft>) -> SsvMessage {
     let m = &out.message;
     let justification = |list: &[Arc<SsvSignedMessage>]| -> Vec<Vec<u8>> {
-        list.iter().map(|j| to_wire(j).without_full_data().encode()).collect()
+        list.iter()
+            .map(|j| to_wire(j).without_full_data().encode())
+            .collect()
     };
     let q = QbftMessage {
         msg_type: m.kind.to_u64(),
@@ -234,6 +245,10 @@ pub fn sign_outgoing(
         signatures: vec![signature],
         operator_ids: vec![signer_id],
         ssv_message,
-        full_data: out.full_data.as_deref().map(<[u8]>::to_vec).unwrap_or_default(),
+        full_data: out
+            .full_data
+            .as_deref()
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default(),
     })
 }

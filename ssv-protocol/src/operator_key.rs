@@ -6,7 +6,7 @@ use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::sha2::Sha256;
-use rsa::signature::{Signer, Verifier};
+use rsa::signature::{Keypair, Signer, Verifier};
 
 use crate::wire::SsvMessage;
 
@@ -36,7 +36,8 @@ impl OperatorPublicKey {
     /// a PKIX SubjectPublicKeyInfo (the raw PEM text, not its base64).
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
         let der = pem_body(pem)?;
-        let key = rsa::PublicKey::from_public_key_der(&der).map_err(|e| KeyError::Key(e.to_string()))?;
+        let key =
+            rsa::PublicKey::from_public_key_der(&der).map_err(|e| KeyError::Key(e.to_string()))?;
         Ok(OperatorPublicKey {
             key: VerifyingKey::new(key),
         })
@@ -86,10 +87,20 @@ impl OperatorSigner {
         })
     }
 
+    /// The matching public key.
+    pub fn public_key(&self) -> OperatorPublicKey {
+        OperatorPublicKey {
+            key: self.key.verifying_key(),
+        }
+    }
+
     /// Signs the SSZ encoding of `msg`. PKCS#1 v1.5 is deterministic: the same
     /// message always gives the same signature.
     pub fn sign(&self, msg: &SsvMessage) -> Result<Vec<u8>, KeyError> {
-        let sig: Signature = self.key.try_sign(&msg.encode()).map_err(|_| KeyError::Sign)?;
+        let sig: Signature = self
+            .key
+            .try_sign(&msg.encode())
+            .map_err(|_| KeyError::Sign)?;
         Ok(Box::<[u8]>::from(sig).into_vec())
     }
 }

@@ -38,7 +38,8 @@ impl<C: Context> Instance<C> {
         }
         let mut container = self.state.commit_container.clone();
         container.add(Arc::clone(&msg));
-        let (signers, commits) = container.longest_unique_signers(msg.message.round, &msg.message.root);
+        let (signers, commits) =
+            container.longest_unique_signers(msg.message.round, &msg.message.root);
         if signers.len() < self.quorum() {
             self.state.commit_container = container;
             return Ok(());
@@ -107,7 +108,13 @@ fn aggregate_commits<C: Context>(
         if other.envelope != first.envelope || other.message != first.message {
             return Err(Error::ProposedDataMismatch);
         }
-        pairs.extend(other.signers.iter().copied().zip(other.signatures.iter().cloned()));
+        pairs.extend(
+            other
+                .signers
+                .iter()
+                .copied()
+                .zip(other.signatures.iter().cloned()),
+        );
     }
     pairs.sort_by_key(|(id, _)| *id);
     let mut out = SignedMessage::clone(first);

@@ -149,7 +149,10 @@ impl<C: Context> Instance<C> {
         }
         // The highest prepared round change; the first one wins a tie.
         let mut highest: Option<&Arc<SignedMessage<C>>> = None;
-        for rc in round_changes.iter().filter(|rc| rc.message.round_change_prepared()) {
+        for rc in round_changes
+            .iter()
+            .filter(|rc| rc.message.round_change_prepared())
+        {
             if highest.is_none_or(|h| h.message.data_round < rc.message.data_round) {
                 highest = Some(rc);
             }

@@ -13,7 +13,9 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::message::{Message, MessageKind, Outgoing, SignedMessage};
 use crate::state::State;
-use crate::types::{Committee, Digest, Height, OperatorId, Round, Timestamp, FIRST_ROUND, NO_ROUND};
+use crate::types::{
+    Committee, Digest, Height, OperatorId, Round, Timestamp, FIRST_ROUND, NO_ROUND,
+};
 
 /// The fixed parameters of an instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -280,7 +282,8 @@ impl<C: Context> Instance<C> {
     fn set_timer(&mut self, now: Timestamp, round: Round) {
         let deadline = self.ctx.round_deadline(self.state.height, round, now);
         self.timer = Some(Timer { round, deadline });
-        self.outputs.push_back(Output::RoundTimerSet { round, deadline });
+        self.outputs
+            .push_back(Output::RoundTimerSet { round, deadline });
     }
 
     fn proposer(&self, round: Round) -> OperatorId {
@@ -309,14 +312,16 @@ impl<C: Context> Instance<C> {
         }
     }
 
-    /// ssv-spec `CreateProposal`: always for the current round.
-    fn create_proposal(
+    /// Builds a proposal of `value` for the current round with these justifications
+    /// (ssv-spec `CreateProposal`).
+    pub fn create_proposal(
         &self,
         value: C::Value,
         round_changes: Vec<Arc<SignedMessage<C>>>,
         prepares: Vec<Arc<SignedMessage<C>>>,
     ) -> Outgoing<C> {
-        let mut message = self.new_message(MessageKind::Proposal, self.state.round, self.digest(&value));
+        let mut message =
+            self.new_message(MessageKind::Proposal, self.state.round, self.digest(&value));
         message.round_change_justification = round_changes;
         message.prepare_justification = prepares;
         Outgoing {
@@ -325,25 +330,25 @@ impl<C: Context> Instance<C> {
         }
     }
 
-    /// ssv-spec `CreatePrepare`.
-    fn create_prepare(&self, round: Round, root: Digest) -> Outgoing<C> {
+    /// Builds a prepare for `round` and `root` (ssv-spec `CreatePrepare`).
+    pub fn create_prepare(&self, round: Round, root: Digest) -> Outgoing<C> {
         Outgoing {
             message: self.new_message(MessageKind::Prepare, round, root),
             full_data: None,
         }
     }
 
-    /// ssv-spec `CreateCommit`: for the current round.
-    fn create_commit(&self, root: Digest) -> Outgoing<C> {
+    /// Builds a commit of `root` for the current round (ssv-spec `CreateCommit`).
+    pub fn create_commit(&self, root: Digest) -> Outgoing<C> {
         Outgoing {
             message: self.new_message(MessageKind::Commit, self.state.round, root),
             full_data: None,
         }
     }
 
-    /// ssv-spec `CreateRoundChange`: carries the last prepared value and, when a
+    /// Builds a round change to `new_round` (ssv-spec `CreateRoundChange`): carries the last prepared value and, when a
     /// quorum of its prepares is at hand, those prepares.
-    fn create_round_change(&self, new_round: Round) -> Outgoing<C> {
+    pub fn create_round_change(&self, new_round: Round) -> Outgoing<C> {
         let mut message = self.new_message(MessageKind::RoundChange, new_round, [0u8; 32]);
         let mut full_data = None;
         if self.state.last_prepared_round != NO_ROUND {

@@ -16,7 +16,12 @@ impl<C: Context> Instance<C> {
             .proposal_accepted_for_current_round
             .as_ref()
             .ok_or(Error::NoProposalForRound)?;
-        self.valid_prepare(msg, self.state.height, self.state.round, &proposal.message.root)
+        self.valid_prepare(
+            msg,
+            self.state.height,
+            self.state.round,
+            &proposal.message.root,
+        )
     }
 
     /// ssv-spec `uponPrepare`: on the prepare that completes a quorum, record the
@@ -42,7 +47,10 @@ impl<C: Context> Instance<C> {
 
     /// ssv-spec `getRoundChangeJustification`: the prepares of the last prepared
     /// round for `value`, if they form a quorum.
-    pub(super) fn round_change_justification(&self, value: &C::Value) -> Vec<Arc<SignedMessage<C>>> {
+    pub(super) fn round_change_justification(
+        &self,
+        value: &C::Value,
+    ) -> Vec<Arc<SignedMessage<C>>> {
         let root = self.digest(value);
         let round = self.state.last_prepared_round;
         let prepares: Vec<Arc<SignedMessage<C>>> = self
@@ -50,7 +58,10 @@ impl<C: Context> Instance<C> {
             .prepare_container
             .for_round(round)
             .iter()
-            .filter(|m| self.valid_prepare(m, self.state.height, round, &root).is_ok())
+            .filter(|m| {
+                self.valid_prepare(m, self.state.height, round, &root)
+                    .is_ok()
+            })
             .cloned()
             .collect();
         if unique_signers(&prepares) < self.quorum() {

@@ -30,7 +30,8 @@ impl<C: Context> Instance<C> {
         if !msg.matched_signers(&[self.proposer(m.round)]) {
             return Err(Error::WrongProposer);
         }
-        msg.validate(&self.ctx).map_err(|_| Error::ProposalInvalid)?;
+        msg.validate(&self.ctx)
+            .map_err(|_| Error::ProposalInvalid)?;
         let value = msg.full_data.as_ref().ok_or(Error::MissingValue)?;
         if self.digest(value) != m.root {
             return Err(Error::RootMismatch);
@@ -54,7 +55,11 @@ impl<C: Context> Instance<C> {
     /// ssv-spec `uponProposal`: accept the first proposal of the round, move to its
     /// round if it is ahead, and prepare its value.
     pub(super) fn upon_proposal(&mut self, now: Timestamp, msg: Arc<SignedMessage<C>>) {
-        if !self.state.propose_container.add_first_for_signers(Arc::clone(&msg)) {
+        if !self
+            .state
+            .propose_container
+            .add_first_for_signers(Arc::clone(&msg))
+        {
             return;
         }
         let new_round = msg.message.round;
@@ -65,9 +70,12 @@ impl<C: Context> Instance<C> {
         }
         self.state.round = new_round;
         // `validate_proposal` checked that the value is present.
-        let root = msg.full_data.as_ref().map(|v| self.digest(v)).unwrap_or(msg.message.root);
+        let root = msg
+            .full_data
+            .as_ref()
+            .map(|v| self.digest(v))
+            .unwrap_or(msg.message.root);
         let prepare = self.create_prepare(new_round, root);
         self.broadcast(prepare);
     }
 }
-

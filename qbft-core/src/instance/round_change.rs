@@ -26,7 +26,8 @@ impl<C: Context> Instance<C> {
     pub(super) fn upon_round_change(&mut self, now: Timestamp, msg: Arc<SignedMessage<C>>) {
         let round = msg.message.round;
         let quorum = self.quorum();
-        let had_quorum = unique_signers(self.state.round_change_container.for_round(round)) >= quorum;
+        let had_quorum =
+            unique_signers(self.state.round_change_container.for_round(round)) >= quorum;
         if !self.state.round_change_container.add_first_for_signers(msg) {
             return;
         }

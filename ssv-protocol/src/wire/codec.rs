@@ -61,7 +61,11 @@ pub(crate) enum Field {
 }
 
 impl<'a> Fields<'a> {
-    pub(crate) fn new(what: &'static str, bytes: &'a [u8], layout: &[Field]) -> Result<Self, DecodeError> {
+    pub(crate) fn new(
+        what: &'static str,
+        bytes: &'a [u8],
+        layout: &[Field],
+    ) -> Result<Self, DecodeError> {
         let mut b = SszDecoderBuilder::new(bytes);
         for f in layout {
             match f {
@@ -80,13 +84,20 @@ impl<'a> Fields<'a> {
         self.dec.decode_next::<T>().map_err(ssz_err(self.what))
     }
 
-    pub(crate) fn bytes(&mut self, what: &'static str, limit: usize) -> Result<Vec<u8>, DecodeError> {
+    pub(crate) fn bytes(
+        &mut self,
+        what: &'static str,
+        limit: usize,
+    ) -> Result<Vec<u8>, DecodeError> {
         let v: Vec<u8> = self.next()?;
         check_len(what, v.len(), limit)?;
         Ok(v)
     }
 
-    pub(crate) fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
+    pub(crate) fn array<const N: usize>(
+        &mut self,
+        what: &'static str,
+    ) -> Result<[u8; N], DecodeError> {
         self.dec
             .decode_next_with(|b| {
                 <[u8; N]>::try_from(b).map_err(|_| ssz::DecodeError::InvalidByteLength {
@@ -115,7 +126,11 @@ impl<'a> Fields<'a> {
         Ok(v)
     }
 
-    pub(crate) fn u64s(&mut self, what: &'static str, limit: usize) -> Result<Vec<u64>, DecodeError> {
+    pub(crate) fn u64s(
+        &mut self,
+        what: &'static str,
+        limit: usize,
+    ) -> Result<Vec<u64>, DecodeError> {
         let v: Vec<u64> = self.next()?;
         check_len(what, v.len(), limit)?;
         Ok(v)

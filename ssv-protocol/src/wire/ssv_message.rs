@@ -132,7 +132,11 @@ impl SignedSsvMessage {
     pub fn encode(&self) -> Vec<u8> {
         let sig_len: usize = self.signatures.iter().map(|s| s.len() + 4).sum();
         let mut buf = Vec::with_capacity(
-            SIGNED_FIXED + sig_len + self.operator_ids.len() * 8 + self.ssv_message.ssz_len() + self.full_data.len(),
+            SIGNED_FIXED
+                + sig_len
+                + self.operator_ids.len() * 8
+                + self.ssv_message.ssz_len()
+                + self.full_data.len(),
         );
         let mut enc = SszEncoder::container(&mut buf, SIGNED_FIXED);
         enc.append(&self.signatures);
@@ -148,9 +152,18 @@ impl SignedSsvMessage {
         let mut f = Fields::new(
             "SignedSSVMessage",
             bytes,
-            &[Field::Variable, Field::Variable, Field::Variable, Field::Variable],
+            &[
+                Field::Variable,
+                Field::Variable,
+                Field::Variable,
+                Field::Variable,
+            ],
         )?;
-        let signatures = f.byte_lists("SignedSSVMessage.Signatures", MAX_SIGNERS, MAX_SIGNATURE_SIZE)?;
+        let signatures = f.byte_lists(
+            "SignedSSVMessage.Signatures",
+            MAX_SIGNERS,
+            MAX_SIGNATURE_SIZE,
+        )?;
         let operator_ids = f.u64s("SignedSSVMessage.OperatorIDs", MAX_SIGNERS)?;
         let inner: Vec<u8> = f.next()?;
         let ssv_message = SsvMessage::decode(&inner)?;

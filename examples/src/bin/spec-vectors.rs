@@ -1,0 +1,38 @@
+//! Runs the reference specification's JSON test vectors.
+//!
+//! `spec-vectors [PATH]` runs every vector under PATH (a file or a folder,
+//! searched recursively; default `SSV_SPEC_VECTORS` or `../shared/ssv-spec-vectors`),
+//! prints each failure and skip with its reason, and ends with one line
+//! `N passed, M failed, K skipped`. Exits 1 when a vector failed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let path = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(examples::spec::vectors_dir);
+    if !path.exists() {
+        eprintln!(
+            "no vectors at {}: set SSV_SPEC_VECTORS or pass a path (see README, \"Conformance vectors\")",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
+    let mut stdout = std::io::stdout().lock();
+    match examples::spec::run_path(&path, &mut stdout) {
+        Ok(report) => {
+            println!("{}", report.summary());
+            if report.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("cannot read vectors: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
