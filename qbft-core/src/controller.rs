@@ -20,6 +20,12 @@ pub struct ControllerConfig {
     /// How many instances to keep, newest heights first; older ones are dropped.
     /// The spec keeps all; a node needs a bound.
     pub max_instances: usize,
+    /// How many messages to hold that arrived too early (see
+    /// [`Error::is_retryable`]); they are retried after every input that changes
+    /// state. `0` gives the spec's behaviour: such messages are refused. Nodes need
+    /// a buffer (the Go node's message queue plays this part): without one, a
+    /// prepare that overtakes its proposal is lost and the round can stall.
+    pub pending_limit: usize,
 }
 
 /// What a controller takes.
@@ -81,6 +87,8 @@ pub struct Controller<C: Context> {
     height: Height,
     /// Highest height first.
     instances: Vec<Instance<C>>,
+    /// Messages that arrived too early, oldest first.
+    pending: VecDeque<Arc<SignedMessage<C>>>,
     outputs: VecDeque<Output<C>>,
 }
 
@@ -92,6 +100,7 @@ impl<C: Context> Controller<C> {
             config,
             height: FIRST_HEIGHT,
             instances: Vec::new(),
+            pending: VecDeque::new(),
             outputs: VecDeque::new(),
         }
     }
@@ -125,8 +134,56 @@ impl<C: Context> Controller<C> {
         &self.config
     }
 
+    /// The number of early messages held for a retry.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Feeds one input. On `Err` the state is unchanged and nothing was queued.
+    /// With a pending buffer, a message that arrived too early is held and `Ok` is
+    /// returned; it takes effect when it can.
     pub fn handle(&mut self, now: Timestamp, input: Input<C>) -> Result<(), Error> {
+        let result = match input {
+            Input::Message(msg) => match self.process_message(now, Arc::clone(&msg)) {
+                Err(e) if self.config.pending_limit > 0 && e.is_retryable() => {
+                    if self.pending.len() >= self.config.pending_limit {
+                        self.pending.pop_front();
+                    }
+                    self.pending.push_back(msg);
+                    return Ok(());
+                }
+                other => other,
+            },
+            other => self.handle_other(now, other),
+        };
+        if result.is_ok() && !self.pending.is_empty() {
+            self.retry_pending(now);
+        }
+        result
+    }
+
+    /// Offers every held message again until none makes progress; drops those
+    /// that fail for good.
+    fn retry_pending(&mut self, now: Timestamp) {
+        loop {
+            let mut progressed = false;
+            for _ in 0..self.pending.len() {
+                let Some(msg) = self.pending.pop_front() else {
+                    break;
+                };
+                match self.process_message(now, Arc::clone(&msg)) {
+                    Ok(()) => progressed = true,
+                    Err(e) if e.is_retryable() => self.pending.push_back(msg),
+                    Err(_) => {}
+                }
+            }
+            if !progressed || self.pending.is_empty() {
+                return;
+            }
+        }
+    }
+
+    fn handle_other(&mut self, now: Timestamp, input: Input<C>) -> Result<(), Error> {
         match input {
             Input::Start { height, value } => self.start(now, height, value),
             Input::Message(msg) => self.process_message(now, msg),

@@ -174,6 +174,20 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the message may become valid later without changing: a prepare or
+    /// commit that arrived before its round's proposal, a message for a round or
+    /// height we have not reached. A controller with a pending buffer keeps such
+    /// messages and retries them.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::NoProposalForRound
+                | Error::FutureMessage
+                | Error::WrongRound
+                | Error::InstanceNotFound
+        )
+    }
+
     /// The innermost cause, looking through [`Error::CommitInvalid`].
     pub fn root_cause(&self) -> &Error {
         match self {

@@ -60,7 +60,12 @@
 //!     .iter()
 //!     .map(|&id| {
 //!         let instance = InstanceConfig { self_id: id, committee: committee.clone(), cut_off_round: 12 };
-//!         Controller::new(Demo, ControllerConfig { instance, identifier: b"demo".to_vec(), max_instances: 4 })
+//!         Controller::new(Demo, ControllerConfig {
+//!             instance,
+//!             identifier: b"demo".to_vec(),
+//!             max_instances: 4,
+//!             pending_limit: 64,
+//!         })
 //!     })
 //!     .collect();
 //!
@@ -118,6 +123,8 @@ mod error;
 pub mod instance;
 mod message;
 mod state;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod types;
 
 pub use container::{unique_signers, MsgContainer};

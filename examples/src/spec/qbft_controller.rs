@@ -54,6 +54,7 @@ pub fn controller(test: &Value, file: &Path, state_file: &Path) -> Result<Verdic
         instance: instance_config(&[1, 2, 3, 4])?,
         identifier: testing_identifier(),
         max_instances: usize::MAX,
+        pending_limit: 0,
     };
     let mut run = Run {
         controller: Controller::new(context(&keys, 1), config),
