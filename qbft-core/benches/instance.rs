@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_main, BatchSize, Criterion, Throughput};
 use qbft_core::testkit::{message, sign, TestContext, TestMessage};
 use qbft_core::{
-    round_robin_proposer, Committee, Instance, InstanceConfig, InstanceInput, MessageKind, Outgoing, Timestamp,
+    round_robin_proposer, Committee, Instance, InstanceConfig, InstanceInput, MessageKind,
+    Outgoing, Timestamp,
 };
 
 const ID: &[u8] = b"bench";
@@ -18,11 +19,20 @@ fn round_messages(committee: &Committee, height: u64) -> Vec<Arc<TestMessage>> {
     let value = 1_000 + height;
     let mut msgs = vec![sign(
         leader,
-        Outgoing { message: message(MessageKind::Proposal, height, 1, value, ID), full_data: Some(value) },
+        Outgoing {
+            message: message(MessageKind::Proposal, height, 1, value, ID),
+            full_data: Some(value),
+        },
     )];
     for kind in [MessageKind::Prepare, MessageKind::Commit] {
         for &id in committee.members() {
-            msgs.push(sign(id, Outgoing { message: message(kind, height, 1, value, ID), full_data: None }));
+            msgs.push(sign(
+                id,
+                Outgoing {
+                    message: message(kind, height, 1, value, ID),
+                    full_data: None,
+                },
+            ));
         }
     }
     msgs
@@ -37,9 +47,14 @@ fn bench_full_round(c: &mut Criterion) {
         group.bench_function(format!("n{n}"), |b| {
             b.iter_batched(
                 || {
-                    let cfg = InstanceConfig { self_id: 1, committee: committee.clone(), cut_off_round: 12 };
+                    let cfg = InstanceConfig {
+                        self_id: 1,
+                        committee: committee.clone(),
+                        cut_off_round: 12,
+                    };
                     let mut inst = Instance::new(TestContext::default(), cfg, ID.to_vec(), 5);
-                    inst.handle(Timestamp(0), InstanceInput::Start { value: 1 }).unwrap();
+                    inst.handle(Timestamp(0), InstanceInput::Start { value: 1 })
+                        .unwrap();
                     while inst.poll_output().is_some() {}
                     inst
                 },
@@ -60,5 +75,8 @@ fn bench_full_round(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_full_round);
-criterion_main!(benches);
+#[allow(missing_docs)]
+mod group {
+    criterion::criterion_group!(benches, super::bench_full_round);
+}
+criterion_main!(group::benches);

@@ -78,7 +78,7 @@ impl<C: Context> MsgContainer<C> {
         for (i, first) in msgs.iter().enumerate() {
             let mut signers = first.signers.clone();
             let mut chosen = vec![Arc::clone(first)];
-            for next in &msgs[i + 1..] {
+            for next in msgs.iter().skip(i + 1) {
                 if !next.common_signers(&signers) {
                     signers.extend_from_slice(&next.signers);
                     chosen.push(Arc::clone(next));

@@ -189,9 +189,12 @@ impl<C: Context> Controller<C> {
             Input::Message(msg) => self.process_message(now, msg),
             Input::Tick => {
                 for idx in 0..self.instances.len() {
-                    if self.instances[idx].poll_timeout().is_some_and(|d| d <= now) {
+                    let Some(inst) = self.instances.get_mut(idx) else {
+                        break;
+                    };
+                    if inst.poll_timeout().is_some_and(|d| d <= now) {
                         // An instance with a deadline runs, so the tick cannot fail.
-                        let _ = self.instances[idx].handle(now, instance::Input::Tick);
+                        let _ = inst.handle(now, instance::Input::Tick);
                         self.drain_instance(idx);
                     }
                 }
@@ -257,10 +260,11 @@ impl<C: Context> Controller<C> {
         let idx = self
             .instance_index(msg.message.height)
             .ok_or(Error::InstanceNotFound)?;
-        if self.instances[idx].state().decided {
+        let inst = self.instances.get_mut(idx).ok_or(Error::InstanceNotFound)?;
+        if inst.state().decided {
             return Err(Error::InstanceDecided);
         }
-        self.instances[idx].handle(now, instance::Input::Message(msg))?;
+        inst.handle(now, instance::Input::Message(msg))?;
         self.drain_instance(idx);
         Ok(())
     }
@@ -272,7 +276,10 @@ impl<C: Context> Controller<C> {
         let height = msg.message.height;
         let value = msg.full_data.clone().ok_or(Error::MissingValue)?;
         let prev_decided;
-        match self.instance_index(height) {
+        match self
+            .instance_index(height)
+            .and_then(|idx| self.instances.get_mut(idx))
+        {
             None => {
                 prev_decided = false;
                 let mut inst = Instance::new(
@@ -284,8 +291,7 @@ impl<C: Context> Controller<C> {
                 inst.accept_decided(&msg, value.clone());
                 self.store(inst);
             }
-            Some(idx) => {
-                let inst = &mut self.instances[idx];
+            Some(inst) => {
                 prev_decided = inst.state().decided;
                 if !prev_decided {
                     inst.accept_decided(&msg, value.clone());

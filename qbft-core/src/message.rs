@@ -99,7 +99,7 @@ impl<C: Context> SignedMessage<C> {
             return Err(Error::NoSigners);
         }
         for (i, id) in self.signers.iter().enumerate() {
-            if self.signers[..i].contains(id) {
+            if self.signers.iter().take(i).any(|x| x == id) {
                 return Err(Error::NonUniqueSigner);
             }
             if *id == 0 {

@@ -59,7 +59,7 @@ impl Committee {
         if members.first() == Some(&0) {
             return Err(Error::InvalidCommittee("operator ID 0 in committee"));
         }
-        if members.windows(2).any(|w| w[0] == w[1]) {
+        if members.windows(2).any(|w| w.first() == w.last()) {
             return Err(Error::InvalidCommittee("duplicate operator ID"));
         }
         Ok(Committee {
@@ -115,6 +115,10 @@ pub fn round_robin_proposer(committee: &Committee, height: Height, round: Round)
     };
     let epoch = height / 32;
     let index = (first % n + round.wrapping_sub(FIRST_ROUND) % n + epoch % n) % n;
-    // `index < n` and a committee is never empty (checked in `Committee::new`).
-    committee.members[index as usize]
+    // `index < n`, so the lookup always succeeds; a committee is never empty.
+    committee
+        .members
+        .get(index as usize)
+        .copied()
+        .unwrap_or_default()
 }
