@@ -7,5 +7,6 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod consensus;
+pub mod identifiers;
 pub mod operator_key;
 pub mod wire;
