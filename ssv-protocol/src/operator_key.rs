@@ -1,12 +1,18 @@
 //! Operator keys: RSA-2048, PKCS#1 v1.5 signatures over SHA-256 of the SSZ
 //! `SSVMessage` (ssv-spec `types/operator_signer.go`).
+//!
+//! The implementation is aws-lc-rs, chosen by measurement (ARCHITECTURE.md, "RSA"):
+//! with a pre-parsed public key it verifies about 84,000 signatures per second on one
+//! core here, against 73,000 without pre-parsing, 66,000 for the `openssl` crate,
+//! 63,000 for ring and 24,000 for the pure-Rust `rsa` crate.
 
+use std::sync::Arc;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    KeyPair, ParsedPublicKey, RsaKeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+};
 use base64::Engine;
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::pkcs8::DecodePublicKey;
-use rsa::sha2::Sha256;
-use rsa::signature::{Keypair, Signer, Verifier};
 
 use crate::wire::SsvMessage;
 
@@ -25,22 +31,41 @@ pub enum KeyError {
     Sign,
 }
 
-/// An operator's public key.
-#[derive(Clone, Debug, PartialEq)]
+/// An operator's public key, parsed once for fast verification.
+#[derive(Clone)]
 pub struct OperatorPublicKey {
-    key: VerifyingKey<Sha256>,
+    key: Arc<ParsedPublicKey>,
+    der: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for OperatorPublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OperatorPublicKey({} DER bytes)", self.der.len())
+    }
+}
+
+impl PartialEq for OperatorPublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
 }
 
 impl OperatorPublicKey {
+    /// From DER: a PKIX SubjectPublicKeyInfo (the network's form) or a PKCS#1
+    /// RSAPublicKey.
+    pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
+        let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
+            .map_err(|e| KeyError::Key(e.to_string()))?;
+        Ok(OperatorPublicKey {
+            key: Arc::new(key),
+            der: Arc::from(der),
+        })
+    }
+
     /// From the network's form: a PEM block labelled "RSA PUBLIC KEY" whose body is
     /// a PKIX SubjectPublicKeyInfo (the raw PEM text, not its base64).
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
-        let der = pem_body(pem)?;
-        let key =
-            rsa::PublicKey::from_public_key_der(&der).map_err(|e| KeyError::Key(e.to_string()))?;
-        Ok(OperatorPublicKey {
-            key: VerifyingKey::new(key),
-        })
+        Self::from_der(&pem_body(pem)?)
     }
 
     /// From base64 of the PEM text, as the SSV contract and the spec JSON carry it.
@@ -58,18 +83,15 @@ impl OperatorPublicKey {
 
     /// Whether `signature` signs the SSZ bytes `encoded` of an `SSVMessage`.
     pub fn verify_encoded(&self, encoded: &[u8], signature: &[u8]) -> bool {
-        match Signature::try_from(signature) {
-            Ok(sig) => self.key.verify(encoded, &sig).is_ok(),
-            Err(_) => false,
-        }
+        self.key.verify_sig(encoded, signature).is_ok()
     }
 }
 
 /// An operator's private key. It never leaves this type, and its `Debug` output
 /// shows nothing of it.
-#[derive(Clone)]
 pub struct OperatorSigner {
-    key: SigningKey<Sha256>,
+    key: RsaKeyPair,
+    public: OperatorPublicKey,
 }
 
 impl std::fmt::Debug for OperatorSigner {
@@ -81,41 +103,50 @@ impl std::fmt::Debug for OperatorSigner {
 impl OperatorSigner {
     /// From a PKCS#1 PEM ("RSA PRIVATE KEY").
     pub fn from_pkcs1_pem(pem: &str) -> Result<Self, KeyError> {
-        let key = rsa::PrivateKey::from_pkcs1_pem(pem).map_err(|e| KeyError::Key(e.to_string()))?;
-        Ok(OperatorSigner {
-            key: SigningKey::new(key),
-        })
+        Self::from_pkcs1_der(&pem_body(pem.as_bytes())?)
+    }
+
+    /// From PKCS#1 RSAPrivateKey DER.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
+        let key = RsaKeyPair::from_der(der).map_err(|e| KeyError::Key(e.to_string()))?;
+        // aws-lc-rs hands out the public key as PKCS#1 RSAPublicKey DER.
+        let public = OperatorPublicKey::from_der(key.public_key().as_ref())?;
+        Ok(OperatorSigner { key, public })
     }
 
     /// The matching public key.
     pub fn public_key(&self) -> OperatorPublicKey {
-        OperatorPublicKey {
-            key: self.key.verifying_key(),
-        }
+        self.public.clone()
     }
 
     /// Signs the SSZ encoding of `msg`. PKCS#1 v1.5 is deterministic: the same
-    /// message always gives the same signature.
+    /// message always gives the same signature. (aws-lc-rs asks for a random
+    /// source in its signing API but does not read it for PKCS#1 v1.5.)
     pub fn sign(&self, msg: &SsvMessage) -> Result<Vec<u8>, KeyError> {
-        let sig: Signature = self
-            .key
-            .try_sign(&msg.encode())
+        let mut sig = vec![0u8; self.key.public_modulus_len()];
+        self.key
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                &msg.encode(),
+                &mut sig,
+            )
             .map_err(|_| KeyError::Sign)?;
-        Ok(Box::<[u8]>::from(sig).into_vec())
+        Ok(sig)
     }
 }
 
 /// The DER body of a single PEM block, whatever its label.
 fn pem_body(pem: &[u8]) -> Result<Vec<u8>, KeyError> {
     let text = std::str::from_utf8(pem).map_err(|_| KeyError::Encoding("PEM is not text"))?;
+    if !text.contains("-----BEGIN") {
+        return Err(KeyError::Encoding("no PEM header"));
+    }
     let body: String = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with("-----"))
         .collect();
-    if !text.contains("-----BEGIN") {
-        return Err(KeyError::Encoding("no PEM header"));
-    }
     base64::engine::general_purpose::STANDARD
         .decode(body)
         .map_err(|_| KeyError::Encoding("PEM body is not base64"))
