@@ -9,4 +9,5 @@
 pub mod consensus;
 pub mod identifiers;
 pub mod operator_key;
+pub mod threshold;
 pub mod wire;
