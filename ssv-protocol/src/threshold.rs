@@ -214,9 +214,7 @@ pub fn batch_verify(items: &[SignedItem<'_>], entropy: &[u8; 32]) -> Result<(), 
             // 64-bit non-zero weights, as blst's batch API expects.
             b[..8].copy_from_slice(&d[..8]);
             b[0] |= 1;
-            let mut s = blst::blst_scalar::default();
-            s.b = b;
-            s
+            blst::blst_scalar { b }
         })
         .collect();
     let batch = Signature::verify_multiple_aggregate_signatures(
