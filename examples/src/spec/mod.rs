@@ -13,6 +13,7 @@ mod qbft_controller;
 mod qbft_instance;
 mod qbft_messages;
 mod state;
+mod types;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -176,6 +177,9 @@ fn run_file_inner(file: &Path) -> Result<Verdict, String> {
         ("qbft", "tests.CreateMsgSpecTest") => qbft_messages::create_msg(&test, file),
         ("qbft", "tests.RoundRobinSpecTest") => qbft_messages::round_robin(&test),
         ("qbft", other) => Ok(Verdict::Fail(format!("unknown QBFT test type {other}"))),
+        ("types", other) if types::encoding_codec(other).is_some() => {
+            types::encoding(&test, types::encoding_codec(other).ok_or("no codec")?)
+        }
         ("types", other) => Ok(Verdict::Skip(format!(
             "types test type {other}: runner not built yet (issue 3)"
         ))),
