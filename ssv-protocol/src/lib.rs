@@ -7,7 +7,10 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod consensus;
+mod der;
 pub mod identifiers;
 pub mod operator_key;
+pub mod roles;
+pub mod signing;
 pub mod threshold;
 pub mod wire;

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{Pkcs1PrivateDecryptingKey, PrivateDecryptingKey};
 use aws_lc_rs::signature::{
     KeyPair, ParsedPublicKey, RsaKeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
 };
@@ -29,6 +30,12 @@ pub enum KeyError {
     /// Signing failed.
     #[error("signing failed")]
     Sign,
+    /// Decryption failed: wrong key, or not a PKCS#1 v1.5 ciphertext.
+    #[error("decryption failed")]
+    Decrypt,
+    /// A decrypted share is not the hex of a 32-byte secret.
+    #[error("decrypted share is not a hex 32-byte secret")]
+    ShareFormat,
 }
 
 /// An operator's public key, parsed once for fast verification.
@@ -76,6 +83,29 @@ impl OperatorPublicKey {
         Self::from_pem(&pem)
     }
 
+    /// The network's text form: a PEM block labelled "RSA PUBLIC KEY" around a
+    /// PKIX SubjectPublicKeyInfo, in 64-character lines with a final newline.
+    pub fn to_pem(&self) -> String {
+        let spki = if self.der.first() == Some(&0x30) && self.der.get(4..6) == Some(&[0x30, 0x0d]) {
+            self.der.to_vec()
+        } else {
+            crate::der::spki_from_pkcs1(&self.der)
+        };
+        let b64 = base64::engine::general_purpose::STANDARD.encode(spki);
+        let mut pem = String::from("-----BEGIN RSA PUBLIC KEY-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END RSA PUBLIC KEY-----\n");
+        pem
+    }
+
+    /// The DER the key was loaded from (SubjectPublicKeyInfo or PKCS#1).
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
     /// Whether `signature` signs `msg`.
     pub fn verify(&self, msg: &SsvMessage, signature: &[u8]) -> bool {
         self.verify_encoded(&msg.encode(), signature)
@@ -91,6 +121,7 @@ impl OperatorPublicKey {
 /// shows nothing of it.
 pub struct OperatorSigner {
     key: RsaKeyPair,
+    decrypting: Pkcs1PrivateDecryptingKey,
     public: OperatorPublicKey,
 }
 
@@ -111,7 +142,17 @@ impl OperatorSigner {
         let key = RsaKeyPair::from_der(der).map_err(|e| KeyError::Key(e.to_string()))?;
         // aws-lc-rs hands out the public key as PKCS#1 RSAPublicKey DER.
         let public = OperatorPublicKey::from_der(key.public_key().as_ref())?;
-        Ok(OperatorSigner { key, public })
+        let decrypting = PrivateDecryptingKey::from_pkcs8(&crate::der::pkcs8_from_pkcs1(der))
+            .map_err(|e| KeyError::Key(e.to_string()))
+            .and_then(|k| {
+                Pkcs1PrivateDecryptingKey::new(k)
+                    .map_err(|_| KeyError::Key("decrypting key".into()))
+            })?;
+        Ok(OperatorSigner {
+            key,
+            decrypting,
+            public,
+        })
     }
 
     /// The matching public key.
@@ -133,6 +174,35 @@ impl OperatorSigner {
             )
             .map_err(|_| KeyError::Sign)?;
         Ok(sig)
+    }
+}
+
+impl OperatorSigner {
+    /// Decrypts an RSA PKCS#1 v1.5 ciphertext addressed to this operator.
+    pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let mut out = vec![0u8; self.decrypting.min_output_size()];
+        let plain = self
+            .decrypting
+            .decrypt(ciphertext, &mut out)
+            .map_err(|_| KeyError::Decrypt)?;
+        Ok(plain.to_vec())
+    }
+
+    /// Decrypts an encrypted key share from a ValidatorAdded event: the plaintext
+    /// is the hex (optionally `0x`-prefixed) of the 32-byte BLS share secret.
+    pub fn decrypt_share(&self, ciphertext: &[u8]) -> Result<[u8; 32], KeyError> {
+        let plain = self.decrypt(ciphertext)?;
+        let text = std::str::from_utf8(&plain).map_err(|_| KeyError::ShareFormat)?;
+        let hex = text.trim().trim_start_matches("0x");
+        let mut secret = [0u8; 32];
+        if hex.len() != 64 {
+            return Err(KeyError::ShareFormat);
+        }
+        for (byte, pair) in secret.iter_mut().zip(hex.as_bytes().chunks(2)) {
+            let s = std::str::from_utf8(pair).map_err(|_| KeyError::ShareFormat)?;
+            *byte = u8::from_str_radix(s, 16).map_err(|_| KeyError::ShareFormat)?;
+        }
+        Ok(secret)
     }
 }
 

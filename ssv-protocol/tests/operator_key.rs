@@ -101,3 +101,59 @@ fn debug_output_shows_no_key_material() {
         OperatorSigner::from_pkcs1_pem(&key.to_pkcs1_pem(Default::default()).unwrap()).unwrap();
     assert_eq!(format!("{signer:?}"), "OperatorSigner(..)");
 }
+
+#[test]
+fn public_key_pem_is_the_networks_form_from_either_encoding() {
+    let key = fresh_key();
+    let want = network_pem(&key);
+    let from_network = OperatorPublicKey::from_pem(want.as_bytes()).unwrap();
+    assert_eq!(from_network.to_pem(), want);
+    let signer =
+        OperatorSigner::from_pkcs1_pem(&key.to_pkcs1_pem(Default::default()).unwrap()).unwrap();
+    assert_eq!(
+        signer.public_key().to_pem(),
+        want,
+        "PKCS#1 public keys are wrapped as PKIX"
+    );
+}
+
+/// Encrypts as the contract's registrant does: PKCS#1 v1.5 with the operator's key.
+fn encrypt_for(public: &OperatorPublicKey, plain: &[u8]) -> Vec<u8> {
+    use aws_lc_rs::rsa::{Pkcs1PublicEncryptingKey, PublicEncryptingKey};
+    let spki = {
+        use base64::Engine;
+        let pem = public.to_pem();
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap()
+    };
+    let key = Pkcs1PublicEncryptingKey::new(PublicEncryptingKey::from_der(&spki).unwrap()).unwrap();
+    let mut out = vec![0u8; key.ciphertext_size()];
+    key.encrypt(plain, &mut out).unwrap().to_vec()
+}
+
+#[test]
+fn shares_decrypt_from_pkcs1_v15_hex_plaintext() {
+    let key = fresh_key();
+    let signer =
+        OperatorSigner::from_pkcs1_pem(&key.to_pkcs1_pem(Default::default()).unwrap()).unwrap();
+    let secret = [0x5Fu8; 32];
+    let ct = encrypt_for(&signer.public_key(), hex::encode(secret).as_bytes());
+    assert_eq!(signer.decrypt_share(&ct).unwrap(), secret);
+    let ct0x = encrypt_for(
+        &signer.public_key(),
+        format!("0x{}", hex::encode(secret)).as_bytes(),
+    );
+    assert_eq!(signer.decrypt_share(&ct0x).unwrap(), secret);
+    // Not hex, or the wrong length: refused.
+    let bad = encrypt_for(&signer.public_key(), b"hello world");
+    assert_eq!(signer.decrypt(&bad).unwrap(), b"hello world");
+    assert_eq!(signer.decrypt_share(&bad), Err(KeyError::ShareFormat));
+    // Another operator cannot decrypt it.
+    let other =
+        OperatorSigner::from_pkcs1_pem(&fresh_key().to_pkcs1_pem(Default::default()).unwrap())
+            .unwrap();
+    assert_eq!(other.decrypt(&ct), Err(KeyError::Decrypt));
+    assert_eq!(signer.decrypt(&ct[..100]), Err(KeyError::Decrypt));
+}

@@ -73,3 +73,21 @@ pub fn check(expected: u64, got: Outcome) -> Result<(), String> {
         (want, got) => Err(format!("expected error code {want}, got {got:?}")),
     }
 }
+
+/// The spec code of a wire-level structural error.
+pub fn message_code(e: &ssv_protocol::wire::MessageError) -> u32 {
+    use ssv_protocol::wire::MessageError as M;
+    match e {
+        M::NoSigners => 16,
+        M::NonUniqueSigner => 9,
+        M::ZeroSigner => 17,
+        M::NoSignatures => 15,
+        M::EmptySignature => 13,
+        M::SignatureCountMismatch => 12,
+        M::InvalidMsgType => 29,
+        M::InvalidRole => 87,
+        M::NoPartialSignatures => 19,
+        M::InconsistentSigners => 18,
+        _ => 0,
+    }
+}

@@ -89,3 +89,34 @@ fn parse(keys: &Value) -> Result<Arc<KeySet>, Shape> {
         .insert(cache_key, Arc::clone(&set));
     Ok(set)
 }
+
+/// The validator public key every spec key set shares (`PrivateKeys.ValidatorPK`),
+/// found in the first QBFT vector that carries keys.
+pub fn testing_validator_pubkey(file: &Path) -> Result<Vec<u8>, Shape> {
+    let root = file
+        .ancestors()
+        .find(|d| d.join("qbft").is_dir())
+        .ok_or("cannot find the vectors' root above the vector")?;
+    let dir = root.join("qbft/spectest/generate/tests");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        if let Some(pk) = v
+            .pointer("/PrivateKeys/ValidatorPK")
+            .and_then(Value::as_str)
+        {
+            return hex::decode(pk).map_err(|e| e.to_string());
+        }
+    }
+    Err("no vector carries PrivateKeys.ValidatorPK".into())
+}

@@ -18,6 +18,9 @@ pub enum Role {
     ValidatorRegistration,
     /// Voluntary exit.
     VoluntaryExit,
+    /// Aggregation and sync-committee contributions of a committee (the "Boole"
+    /// fork's role, number 6).
+    AggregatorCommittee,
     /// Any other role number.
     Unknown(u32),
 }
@@ -32,6 +35,7 @@ impl Role {
             Role::SyncCommitteeContribution => 3,
             Role::ValidatorRegistration => 4,
             Role::VoluntaryExit => 5,
+            Role::AggregatorCommittee => 6,
             Role::Unknown(n) => n,
         }
     }
@@ -45,6 +49,7 @@ impl Role {
             3 => Role::SyncCommitteeContribution,
             4 => Role::ValidatorRegistration,
             5 => Role::VoluntaryExit,
+            6 => Role::AggregatorCommittee,
             n => Role::Unknown(n),
         }
     }

@@ -127,7 +127,7 @@ impl PartialSignatureMessages {
         let kind = PartialSigKind::from_u64(f.next::<u64>()?);
         let slot = f.next::<u64>()?;
         let list: Vec<u8> = f.next()?;
-        if list.len() % PARTIAL_SIGNATURE_SIZE != 0 {
+        if !list.len().is_multiple_of(PARTIAL_SIGNATURE_SIZE) {
             return Err(DecodeError::WrongSize {
                 what: "PartialSignatureMessages.Messages",
                 expected: list.len() / PARTIAL_SIGNATURE_SIZE * PARTIAL_SIGNATURE_SIZE,
