@@ -198,7 +198,8 @@ pub fn committee_member(test: &Value) -> Result<Verdict, Shape> {
     let mut distinct = msg.operator_ids.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    let has_quorum = distinct.len() as u64 >= 2 * faulty + 1;
+    // A quorum is 2f + 1 distinct signers.
+    let has_quorum = distinct.len() as u64 > 2 * faulty;
     let full = distinct.len() == size;
     let verdict = (|| {
         check(uint(field(test, "ExpectedErrorCode")?)?, outcome)?;
