@@ -12,6 +12,7 @@ mod keys;
 mod qbft_controller;
 mod qbft_instance;
 mod qbft_messages;
+mod size;
 mod state;
 mod types;
 
@@ -187,10 +188,10 @@ fn run_file_inner(file: &Path) -> Result<Verdict, String> {
         ("types", "duty.DutySpecTest") => types::duty_role(&test),
         ("types", "encryption.EncryptionSpecTest") => types::encryption(&test),
         ("types", "beacon.DepositDataSpecTest") => types::deposit_data(&test),
+        ("types", "maxmsgsize.StructureSizeTest") => size::structure_size(&test),
         (
             "types",
-            "maxmsgsize.StructureSizeTest"
-            | "proposerconsensusdata.EncodingTest"
+            "proposerconsensusdata.EncodingTest"
             | "proposerconsensusdata.ProposerConsensusDataTest"
             | "consensusdataproposer.ProposerSpecTest"
             | "aggregatorcommitteeconsensusdata.EncodingTest"
