@@ -48,11 +48,12 @@ fn types_vectors_with_runners_pass() {
     let report = run_path(&vectors().join("types"), &mut log).expect("vectors readable");
     let log = String::from_utf8_lossy(&log);
     assert_eq!(report.failed, 0, "{log}\n{}", report.summary());
-    // 37 of the 111 shipped types vectors have runners today; the other 74 need
-    // the beacon block and consensus-data types and are skipped with that reason.
+    // 61 of the 111 shipped types vectors have runners today; the other 50 need
+    // the beacon block, attestation and consensus-data types and are skipped with
+    // that reason.
     assert_eq!(
         (report.passed, report.skipped),
-        (37, 74),
+        (61, 50),
         "{}",
         report.summary()
     );

@@ -59,7 +59,10 @@ fn ssv_message(v: &Value) -> Result<(SsvMessage, Vec<Tagged>), Shape> {
     Ok((m, tags))
 }
 
-fn build(obj: &Value) -> Result<Option<(Vec<u8>, Vec<Tagged>)>, Shape> {
+/// An object's SSZ encoding and its tagged fields.
+type Built = (Vec<u8>, Vec<Tagged>);
+
+fn build(obj: &Value) -> Result<Option<Built>, Shape> {
     let has = |k: &str| obj.get(k).is_some();
     if has("Signatures") && has("OperatorIDs") {
         let sigs = byte_lists(field(obj, "Signatures")?)?;
