@@ -6,6 +6,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
+pub mod beacon;
 pub mod consensus;
 mod der;
 pub mod identifiers;

@@ -6,6 +6,7 @@
 //! failed with a reason, or skipped with a reason.
 
 mod codes;
+mod consensus_data;
 mod harness;
 mod json;
 mod keys;
@@ -189,19 +190,17 @@ fn run_file_inner(file: &Path) -> Result<Verdict, String> {
         ("types", "encryption.EncryptionSpecTest") => types::encryption(&test),
         ("types", "beacon.DepositDataSpecTest") => types::deposit_data(&test),
         ("types", "maxmsgsize.StructureSizeTest") => size::structure_size(&test),
-        (
-            "types",
-            "proposerconsensusdata.EncodingTest"
-            | "proposerconsensusdata.ProposerConsensusDataTest"
-            | "consensusdataproposer.ProposerSpecTest"
-            | "aggregatorcommitteeconsensusdata.EncodingTest"
-            | "aggregatorcommitteeconsensusdata.AggregatorCommitteeConsensusDataTest"
-            | "ssz.SSZSpecTest",
-        ) => Ok(Verdict::Skip(format!(
-            "types test type {kind}: needs the beacon block and consensus-data types \
-             (Capella to Fulu blocks, ProposerConsensusData, AggregatorCommitteeConsensusData), \
-             not built yet (issue 3)"
-        ))),
+        ("types", "proposerconsensusdata.ProposerConsensusDataTest") => {
+            consensus_data::proposer_data_validation(&test)
+        }
+        ("types", "consensusdataproposer.ProposerSpecTest") => consensus_data::proposer_spec(&test),
+        ("types", "aggregatorcommitteeconsensusdata.AggregatorCommitteeConsensusDataTest") => {
+            consensus_data::aggregator_data_validation(&test)
+        }
+        ("types", "aggregatorcommitteeconsensusdata.EncodingTest") => {
+            types::encoding(&test, consensus_data::codec_aggregator_data)
+        }
+        ("types", "ssz.SSZSpecTest") => consensus_data::withdrawals(&test),
         ("types", other) => Ok(Verdict::Fail(format!("unknown types test type {other}"))),
         ("ssv", other) => Ok(Verdict::Skip(format!(
             "ssv runner test type {other}: runner not built yet (issue 5)"

@@ -38,6 +38,7 @@ pub fn encoding_codec(kind: &str) -> Option<Codec> {
         "partialsigmessage.EncodingTest" => codec_partial,
         "beaconvote.EncodingTest" => codec_beacon_vote,
         "share.EncodingTest" => codec_share,
+        "proposerconsensusdata.EncodingTest" => codec_proposer_data,
         _ => return None,
     })
 }
@@ -293,6 +294,15 @@ pub fn deposit_data(test: &Value) -> Result<Verdict, Shape> {
     } else {
         Verdict::Fail(format!("signing root {}", hex::encode(got)))
     })
+}
+
+/// `proposerconsensusdata.EncodingTest`.
+pub fn codec_proposer_data(b: &[u8]) -> Result<(Vec<u8>, [u8; 32]), String> {
+    use ssz::{Decode, Encode};
+    use tree_hash::TreeHash;
+    let m = ssv_protocol::beacon::consensus_data::ProposerConsensusData::from_ssz_bytes(b)
+        .map_err(|e| format!("{e:?}"))?;
+    Ok((m.as_ssz_bytes(), m.tree_hash_root().0))
 }
 
 /// `share.EncodingTest`.
