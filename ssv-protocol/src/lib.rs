@@ -14,4 +14,5 @@ pub mod operator_key;
 pub mod roles;
 pub mod signing;
 pub mod threshold;
+pub mod validation;
 pub mod wire;
