@@ -13,7 +13,6 @@ use super::view::{CommitteeInfo, NetworkView};
 use crate::identifiers::{committee_subnet, subnet_topic};
 use crate::wire::{
     PartialSigKind, PartialSignatureMessages, QbftMessage, Role, SignedSsvMessage, SsvMsgType,
-    PARTIAL_SIGNATURE_SIZE,
 };
 
 /// Largest pubsub message (ssv `MaxEncodedMsgSize`).
