@@ -33,6 +33,16 @@ pub fn committee_subnet(id: &CommitteeId) -> u64 {
     u64::from(id[31]) % SUBNETS
 }
 
+/// Whether `topic` is the gossip topic of `subnet` (no allocation).
+pub fn is_subnet_topic(topic: &str, subnet: u64) -> bool {
+    topic
+        .strip_prefix("ssv.v2.")
+        // Only the canonical decimal: no sign, no leading zero.
+        .filter(|n| !(n.starts_with('+') || (n.len() > 1 && n.starts_with('0'))))
+        .and_then(|n| n.parse::<u64>().ok())
+        .is_some_and(|n| n == subnet % SUBNETS)
+}
+
 /// The gossip topic of a subnet.
 pub fn subnet_topic(subnet: u64) -> String {
     format!("ssv.v2.{}", subnet % SUBNETS)

@@ -59,3 +59,20 @@ fn domain_types_of_the_public_networks() {
         assert_eq!(Network::from_name(network.name()), Some(network));
     }
 }
+
+#[test]
+fn topic_match_accepts_only_the_canonical_name() {
+    use ssv_protocol::identifiers::is_subnet_topic;
+    assert!(is_subnet_topic("ssv.v2.114", 114));
+    assert!(is_subnet_topic("ssv.v2.0", 0));
+    for other in [
+        "ssv.v2.115",
+        "ssv.v2.0114",
+        "ssv.v2.+114",
+        "ssv.v1.114",
+        "ssv.v2.",
+        "ssv.v2.114 ",
+    ] {
+        assert!(!is_subnet_topic(other, 114), "{other}");
+    }
+}

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use super::error::ValidationError as E;
 use super::state::{SignerState, SlotState};
 use super::view::{CommitteeInfo, NetworkView};
-use crate::identifiers::{committee_subnet, subnet_topic};
+use crate::identifiers::{committee_subnet, is_subnet_topic};
 use crate::wire::{
     PartialSigKind, PartialSignatureMessages, QbftMessage, Role, SignedSsvMessage, SsvMsgType,
 };
@@ -131,7 +131,7 @@ pub fn lookup<'v>(
     {
         return Err(E::SignerNotInCommittee);
     }
-    if topic != subnet_topic(committee_subnet(&committee_id)) {
+    if !is_subnet_topic(topic, committee_subnet(&committee_id)) {
         return Err(E::IncorrectTopic);
     }
     Ok(Executor {

@@ -175,13 +175,15 @@ pub enum Output {
     },
 }
 
-type StateKey = (Vec<u8>, MessageId, u64);
+/// Signer states of one peer, by (message ID, signer).
+type PeerState = BTreeMap<(MessageId, u64), SignerState>;
 
 /// The validator machine.
 #[derive(Debug)]
 pub struct MessageValidator {
     view: Arc<NetworkView>,
-    state: BTreeMap<StateKey, SignerState>,
+    /// By sending peer, then (message ID, signer).
+    state: BTreeMap<Vec<u8>, PeerState>,
     outputs: VecDeque<Output>,
 }
 
@@ -219,17 +221,24 @@ impl MessageValidator {
 
     /// How many (peer, message ID, signer) states are held.
     pub fn state_len(&self) -> usize {
-        self.state.len()
+        self.state.values().map(BTreeMap::len).sum()
+    }
+
+    fn signer_state(&self, peer: &[u8], msg_id: MessageId, signer: u64) -> Option<&SignerState> {
+        self.state.get(peer).and_then(|p| p.get(&(msg_id, signer)))
     }
 
     /// Drops state older than its time to live.
     pub fn prune(&mut self, now_ms: u64) {
         let clock = self.view.clock;
         let current = now_ms.saturating_sub(clock.genesis_ms) / clock.slot_ms.max(1);
-        for s in self.state.values_mut() {
-            s.prune(current, clock.slots_per_epoch);
+        for peer in self.state.values_mut() {
+            for s in peer.values_mut() {
+                s.prune(current, clock.slots_per_epoch);
+            }
+            peer.retain(|_, s| !s.is_empty());
         }
-        self.state.retain(|_, s| !s.is_empty());
+        self.state.retain(|_, p| !p.is_empty());
     }
 
     /// Judges one message received at `now_ms` from `peer` on `topic`.
@@ -260,7 +269,6 @@ impl MessageValidator {
         let exec = checks::lookup(&m, role, topic, &view)?;
         let msg_id = m.ssv_message.msg_id;
         let first_signer = m.operator_ids.first().copied().unwrap_or_default();
-        let key = |signer: u64| (peer.to_vec(), msg_id, signer);
         let (payload, slot) = match m.ssv_message.msg_type {
             SsvMsgType::Consensus => {
                 let c = checks::consensus_syntax(&m, role, exec.committee)?;
@@ -271,14 +279,13 @@ impl MessageValidator {
                     now_ms,
                     &view,
                     &exec,
-                    self.state.get(&key(first_signer)),
+                    self.signer_state(peer, msg_id, first_signer),
                     false,
                 )?;
                 let root: [u8; 32] = Sha256::digest(&m.full_data).into();
                 for signer in &m.operator_ids {
                     let s = self
-                        .state
-                        .get(&key(*signer))
+                        .signer_state(peer, msg_id, *signer)
                         .and_then(|s| s.slots.get(&slot));
                     checks::consensus_state(&c, &m.operator_ids, s, root)?;
                 }
@@ -297,25 +304,25 @@ impl MessageValidator {
                     now_ms,
                     &view,
                     &exec,
-                    self.state.get(&key(first_signer)),
+                    self.signer_state(peer, msg_id, first_signer),
                     randao,
                 )?;
                 let s = self
-                    .state
-                    .get(&key(first_signer))
+                    .signer_state(peer, msg_id, first_signer)
                     .and_then(|s| s.slots.get(&p.slot));
                 checks::partial_state(pre, s)?;
                 let slot = p.slot;
                 (Payload::PartialSignatures(p), slot)
             }
         };
-        // Last and most expensive: one RSA verification per signature.
-        let encoded = m.ssv_message.encode();
+        // Last and most expensive: one RSA verification per signature, over the
+        // signed bytes exactly as received.
+        let encoded = SignedSsvMessage::signed_bytes(data).ok_or(E::MalformedPubSubMessage)?;
         for (id, sig) in m.operator_ids.iter().zip(&m.signatures) {
             let ok = view
                 .operators
                 .get(id)
-                .is_some_and(|k| k.verify_encoded(&encoded, sig));
+                .is_some_and(|k| k.verify_encoded(encoded, sig));
             if !ok {
                 return Err(E::SignatureVerification);
             }
@@ -339,11 +346,12 @@ impl MessageValidator {
     ) {
         let epoch = self.view.clock.epoch(slot);
         let msg_id = m.ssv_message.msg_id;
+        let peer_state = match self.state.get_mut(peer) {
+            Some(p) => p,
+            None => self.state.entry(peer.to_vec()).or_default(),
+        };
         for signer in &m.operator_ids {
-            let s = self
-                .state
-                .entry((peer.to_vec(), msg_id, *signer))
-                .or_default();
+            let s = peer_state.entry((msg_id, *signer)).or_default();
             s.duty_slots.entry(epoch).or_default().insert(slot);
             let slot_state = s.slots.entry(slot).or_default();
             match payload {

@@ -84,6 +84,24 @@ impl<'a> Fields<'a> {
         self.dec.decode_next::<T>().map_err(ssz_err(self.what))
     }
 
+    /// Decodes the next field from its bytes in place, without copying them.
+    pub(crate) fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&[u8]) -> Result<T, DecodeError>,
+    ) -> Result<T, DecodeError> {
+        let mut out: Option<Result<T, DecodeError>> = None;
+        self.dec
+            .decode_next_with(|b| {
+                out = Some(f(b));
+                Ok(())
+            })
+            .map_err(ssz_err(self.what))?;
+        out.unwrap_or(Err(DecodeError::Ssz {
+            what: self.what,
+            detail: "field not decoded".into(),
+        }))
+    }
+
     pub(crate) fn bytes(
         &mut self,
         what: &'static str,

@@ -126,34 +126,34 @@ impl PartialSignatureMessages {
         )?;
         let kind = PartialSigKind::from_u64(f.next::<u64>()?);
         let slot = f.next::<u64>()?;
-        let list: Vec<u8> = f.next()?;
-        if !list.len().is_multiple_of(PARTIAL_SIGNATURE_SIZE) {
-            return Err(DecodeError::WrongSize {
-                what: "PartialSignatureMessages.Messages",
-                expected: list.len() / PARTIAL_SIGNATURE_SIZE * PARTIAL_SIGNATURE_SIZE,
-                got: list.len(),
-            });
-        }
-        let count = list.len() / PARTIAL_SIGNATURE_SIZE;
-        check_len(
-            "PartialSignatureMessages.Messages",
-            count,
-            MAX_PARTIAL_SIGNATURES,
-        )?;
-        let messages = list
-            .chunks_exact(PARTIAL_SIGNATURE_SIZE)
-            .map(|c| {
-                let (sig, rest) = c.split_at(96);
-                let (root, rest) = rest.split_at(32);
-                let (signer, index) = rest.split_at(8);
-                PartialSignature {
-                    signature: sig.try_into().unwrap_or([0; 96]),
-                    signing_root: root.try_into().unwrap_or([0; 32]),
-                    signer: u64::from_le_bytes(signer.try_into().unwrap_or([0; 8])),
-                    validator_index: u64::from_le_bytes(index.try_into().unwrap_or([0; 8])),
-                }
-            })
-            .collect();
+        let messages = f.nested(|list| {
+            if !list.len().is_multiple_of(PARTIAL_SIGNATURE_SIZE) {
+                return Err(DecodeError::WrongSize {
+                    what: "PartialSignatureMessages.Messages",
+                    expected: list.len() / PARTIAL_SIGNATURE_SIZE * PARTIAL_SIGNATURE_SIZE,
+                    got: list.len(),
+                });
+            }
+            check_len(
+                "PartialSignatureMessages.Messages",
+                list.len() / PARTIAL_SIGNATURE_SIZE,
+                MAX_PARTIAL_SIGNATURES,
+            )?;
+            Ok(list
+                .chunks_exact(PARTIAL_SIGNATURE_SIZE)
+                .map(|c| {
+                    let (sig, rest) = c.split_at(96);
+                    let (root, rest) = rest.split_at(32);
+                    let (signer, index) = rest.split_at(8);
+                    PartialSignature {
+                        signature: sig.try_into().unwrap_or([0; 96]),
+                        signing_root: root.try_into().unwrap_or([0; 32]),
+                        signer: u64::from_le_bytes(signer.try_into().unwrap_or([0; 8])),
+                        validator_index: u64::from_le_bytes(index.try_into().unwrap_or([0; 8])),
+                    }
+                })
+                .collect::<Vec<_>>())
+        })?;
         Ok(PartialSignatureMessages {
             kind,
             slot,

@@ -165,8 +165,7 @@ impl SignedSsvMessage {
             MAX_SIGNATURE_SIZE,
         )?;
         let operator_ids = f.u64s("SignedSSVMessage.OperatorIDs", MAX_SIGNERS)?;
-        let inner: Vec<u8> = f.next()?;
-        let ssv_message = SsvMessage::decode(&inner)?;
+        let ssv_message = f.nested(SsvMessage::decode)?;
         let full_data = f.bytes("SignedSSVMessage.FullData", MAX_FULL_DATA)?;
         Ok(SignedSsvMessage {
             signatures,
@@ -174,6 +173,18 @@ impl SignedSsvMessage {
             ssv_message,
             full_data,
         })
+    }
+
+    /// The SSZ bytes of the inner `SSVMessage` (what the operators signed) within
+    /// `encoded`, the bytes this message was decoded from: the span between the
+    /// third and fourth offsets. `None` if `encoded` is not a valid encoding.
+    pub fn signed_bytes(encoded: &[u8]) -> Option<&[u8]> {
+        let offset = |i: usize| -> Option<usize> {
+            let b = encoded.get(i * 4..i * 4 + 4)?;
+            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        let (start, end) = (offset(2)?, offset(3)?);
+        encoded.get(start..end)
     }
 
     /// SSZ hash-tree-root.
