@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rsa::pkcs1::EncodeRsaPrivateKey;
 use sha2::{Digest, Sha256};
 use ssv_protocol::identifiers::{committee_id, committee_subnet, subnet_topic};
 use ssv_protocol::operator_key::OperatorSigner;
@@ -49,20 +48,7 @@ fn main() {
     let slots = arg("--slots", 4) as u64;
     let passes = arg("--passes", 20);
     eprintln!("generating {OPERATORS} RSA-2048 operator keys...");
-    let signers: BTreeMap<u64, OperatorSigner> = (1..=OPERATORS)
-        .map(|id| {
-            let key = rsa::PrivateKey::new(
-                &mut getrandom::rand_core::UnwrapErr(getrandom::SysRng),
-                2048,
-            )
-            .unwrap();
-            (
-                id,
-                OperatorSigner::from_pkcs1_pem(&key.to_pkcs1_pem(Default::default()).unwrap())
-                    .unwrap(),
-            )
-        })
-        .collect();
+    let signers: BTreeMap<u64, OperatorSigner> = examples::generate_operator_keys(OPERATORS);
     // Committees: 4-operator subsets of the 8 operators, each serving 16 validators.
     let mut sets = Vec::new();
     for a in 1..=OPERATORS {

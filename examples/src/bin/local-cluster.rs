@@ -13,7 +13,6 @@ use qbft_core::{
     Committee, Controller, ControllerConfig, ControllerInput, ControllerOutput, External,
     InstanceConfig, Timestamp,
 };
-use rsa::pkcs1::EncodeRsaPrivateKey;
 use ssv_protocol::consensus::{decode_consensus, sign_outgoing, to_wire, SsvQbft};
 use ssv_protocol::operator_key::OperatorSigner;
 use ssv_protocol::wire::{MessageId, Role, SignedSsvMessage};
@@ -77,23 +76,7 @@ fn vote(slot: u64, operator: u64) -> Arc<[u8]> {
 fn main() {
     let args = args();
     eprintln!("generating {OPERATORS} RSA-2048 operator keys...");
-    let signers: BTreeMap<u64, OperatorSigner> = (1..=OPERATORS)
-        .map(|id| {
-            // Operator keys on the network are RSA-2048.
-            let key = rsa::PrivateKey::new(
-                &mut getrandom::rand_core::UnwrapErr(getrandom::SysRng),
-                2048,
-            )
-            .expect("generate an RSA key");
-            let pem = key
-                .to_pkcs1_pem(Default::default())
-                .expect("encode a fresh key");
-            (
-                id,
-                OperatorSigner::from_pkcs1_pem(&pem).expect("load a fresh key"),
-            )
-        })
-        .collect();
+    let signers: BTreeMap<u64, OperatorSigner> = examples::generate_operator_keys(OPERATORS);
     let public: BTreeMap<_, _> = signers
         .iter()
         .map(|(id, s)| (*id, s.public_key()))

@@ -39,6 +39,20 @@ pub fn key_set(test: &Value, file: &Path) -> Result<Arc<KeySet>, Shape> {
         return parse(field(keys, "OperatorKeys")?);
     }
     let dir = file.parent().ok_or("vector has no folder")?;
+    let keys = first_in_folder(dir, |v| {
+        v.get("PrivateKeys")
+            .filter(|k| k.get("ShareCount").and_then(Value::as_u64) == Some(4))
+            .and_then(|k| k.get("OperatorKeys"))
+            .cloned()
+    })?;
+    match keys {
+        Some(keys) => parse(&keys),
+        None => Err("no 4-operator key set found beside the vector".into()),
+    }
+}
+
+/// The first vector in `dir` (in name order) for which `pick` finds something.
+fn first_in_folder<T>(dir: &Path, pick: impl Fn(&Value) -> Option<T>) -> Result<Option<T>, Shape> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| e.to_string())?
         .filter_map(Result::ok)
@@ -52,13 +66,11 @@ pub fn key_set(test: &Value, file: &Path) -> Result<Arc<KeySet>, Shape> {
         let Ok(v) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
-        if let Some(keys) = v.get("PrivateKeys").filter(|k| !k.is_null()) {
-            if keys.get("ShareCount").and_then(Value::as_u64) == Some(4) {
-                return parse(field(keys, "OperatorKeys")?);
-            }
+        if let Some(found) = pick(&v) {
+            return Ok(Some(found));
         }
     }
-    Err("no 4-operator key set found beside the vector".into())
+    Ok(None)
 }
 
 fn parse(keys: &Value) -> Result<Arc<KeySet>, Shape> {
@@ -98,25 +110,13 @@ pub fn testing_validator_pubkey(file: &Path) -> Result<Vec<u8>, Shape> {
         .find(|d| d.join("qbft").is_dir())
         .ok_or("cannot find the vectors' root above the vector")?;
     let dir = root.join("qbft/spectest/generate/tests");
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .map_err(|e| e.to_string())?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let Ok(v) = serde_json::from_str::<Value>(&text) else {
-            continue;
-        };
-        if let Some(pk) = v
-            .pointer("/PrivateKeys/ValidatorPK")
+    let pk = first_in_folder(&dir, |v| {
+        v.pointer("/PrivateKeys/ValidatorPK")
             .and_then(Value::as_str)
-        {
-            return hex::decode(pk).map_err(|e| e.to_string());
-        }
+            .map(str::to_string)
+    })?;
+    match pk {
+        Some(pk) => hex::decode(pk).map_err(|e| e.to_string()),
+        None => Err("no vector carries PrivateKeys.ValidatorPK".into()),
     }
-    Err("no vector carries PrivateKeys.ValidatorPK".into())
 }
