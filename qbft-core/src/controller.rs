@@ -21,7 +21,7 @@ pub struct ControllerConfig {
     /// The spec keeps all; a node needs a bound.
     pub max_instances: usize,
     /// How many messages to hold that arrived too early (see
-    /// [`Error::is_retryable`]); they are retried after every input that changes
+    /// [`Error::may_be_early`], judged per message); they are retried after every input that changes
     /// state. `0` gives the spec's behaviour: such messages are refused. Nodes need
     /// a buffer (the Go node's message queue plays this part): without one, a
     /// prepare that overtakes its proposal is lost and the round can stall.
@@ -145,7 +145,7 @@ impl<C: Context> Controller<C> {
     pub fn handle(&mut self, now: Timestamp, input: Input<C>) -> Result<(), Error> {
         let result = match input {
             Input::Message(msg) => match self.process_message(now, Arc::clone(&msg)) {
-                Err(e) if self.config.pending_limit > 0 && e.is_retryable() => {
+                Err(e) if self.config.pending_limit > 0 && self.is_early(&msg, &e) => {
                     if self.pending.len() >= self.config.pending_limit {
                         self.pending.pop_front();
                     }
@@ -173,13 +173,36 @@ impl<C: Context> Controller<C> {
                 };
                 match self.process_message(now, Arc::clone(&msg)) {
                     Ok(()) => progressed = true,
-                    Err(e) if e.is_retryable() => self.pending.push_back(msg),
+                    Err(e) if self.is_early(&msg, &e) => self.pending.push_back(msg),
                     Err(_) => {}
                 }
             }
             if !progressed || self.pending.is_empty() {
                 return;
             }
+        }
+    }
+
+    /// Whether `msg`, refused with `e`, is merely early and worth holding: a
+    /// prepare or commit for the current round before its proposal or for a round
+    /// ahead of the instance, or any message for a height not reached yet. Errors
+    /// from inside a proposal's justification never qualify.
+    fn is_early(&self, msg: &SignedMessage<C>, e: &Error) -> bool {
+        if !e.may_be_early() {
+            return false;
+        }
+        let m = &msg.message;
+        let running_round = self.instance(m.height).map(|i| i.state().round);
+        match e {
+            Error::FutureMessage => true,
+            Error::NoProposalForRound => {
+                matches!(m.kind, MessageKind::Prepare | MessageKind::Commit)
+            }
+            Error::WrongRound => {
+                matches!(m.kind, MessageKind::Prepare | MessageKind::Commit)
+                    && running_round.is_some_and(|r| m.round > r)
+            }
+            _ => false,
         }
     }
 

@@ -174,17 +174,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether the message may become valid later without changing: a prepare or
-    /// commit that arrived before its round's proposal, a message for a round or
-    /// height we have not reached. A controller with a pending buffer keeps such
-    /// messages and retries them.
-    pub fn is_retryable(&self) -> bool {
+    /// Whether an error can mean "too early" rather than "wrong": a prepare or
+    /// commit before its round's proposal, a message for a round or height not
+    /// reached yet. The controller decides per message (see its `pending_limit`),
+    /// since the same error can also come from inside a proposal's justification.
+    pub fn may_be_early(&self) -> bool {
         matches!(
             self,
-            Error::NoProposalForRound
-                | Error::FutureMessage
-                | Error::WrongRound
-                | Error::InstanceNotFound
+            Error::NoProposalForRound | Error::FutureMessage | Error::WrongRound
         )
     }
 

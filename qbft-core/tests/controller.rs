@@ -335,3 +335,31 @@ fn stored_instances_are_bounded() {
     let heights: Vec<u64> = c.instances().iter().map(|i| i.height()).collect();
     assert_eq!(heights, vec![9, 8, 7]);
 }
+
+#[test]
+fn only_early_messages_are_held() {
+    let mut c = controller(16);
+    c.handle(
+        T0,
+        Input::Start {
+            height: 3,
+            value: 1,
+        },
+    )
+    .unwrap();
+    drain(&mut c);
+    // A prepare for a round ahead is early: held.
+    c.handle(T0, Input::Message(msg(2, MessageKind::Prepare, 3, 2, 9)))
+        .unwrap();
+    assert_eq!(c.pending_len(), 1);
+    // A round-2 proposal without its round-change justification is wrong for good:
+    // refused, not held.
+    let bad_proposal = msg(2, MessageKind::Proposal, 3, 2, 9);
+    assert!(c.handle(T0, Input::Message(bad_proposal)).is_err());
+    assert_eq!(c.pending_len(), 1);
+    // A message for a past height with no instance is refused, not held.
+    assert!(c
+        .handle(T0, Input::Message(msg(2, MessageKind::Prepare, 1, 1, 9)))
+        .is_err());
+    assert_eq!(c.pending_len(), 1);
+}
