@@ -9,6 +9,7 @@
 pub mod beacon;
 pub mod consensus;
 mod der;
+pub mod duty;
 pub mod identifiers;
 pub mod operator_key;
 pub mod roles;

@@ -27,7 +27,7 @@ fn proposer_code(e: &ProposerDataError) -> u32 {
     }
 }
 
-fn aggregator_code(e: &AggregatorDataError) -> u32 {
+pub(super) fn aggregator_code(e: &AggregatorDataError) -> u32 {
     use AggregatorDataError as E;
     match e {
         E::Empty => 78,

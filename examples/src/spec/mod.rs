@@ -14,6 +14,7 @@ mod qbft_controller;
 mod qbft_instance;
 mod qbft_messages;
 mod size;
+mod ssv_pieces;
 mod state;
 mod types;
 
@@ -202,6 +203,14 @@ fn run_file_inner(file: &Path) -> Result<Verdict, String> {
         }
         ("types", "ssz.SSZSpecTest") => consensus_data::withdrawals(&test),
         ("types", other) => Ok(Verdict::Fail(format!("unknown types test type {other}"))),
+        ("ssv", "partialsigcontainer.PartialSigContainerTest") => {
+            ssv_pieces::partial_sig_container(&test)
+        }
+        ("ssv", "valcheck.SpecTest") => ssv_pieces::value_check_single(&test, file),
+        ("ssv", "valcheck.MultiSpecTest") => ssv_pieces::value_check_multi(&test, file),
+        ("ssv", "runnerconstruction.RunnerConstructionSpecTest") => {
+            ssv_pieces::runner_construction(&test)
+        }
         ("ssv", other) => Ok(Verdict::Skip(format!(
             "ssv runner test type {other}: runner not built yet (issue 5)"
         ))),
