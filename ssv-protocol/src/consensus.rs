@@ -13,6 +13,7 @@ use qbft_core::{
 use sha2::{Digest as _, Sha256};
 
 use crate::operator_key::{KeyError, OperatorPublicKey, OperatorSigner};
+use crate::round_timer::RoundTimeouts;
 use crate::wire::{DecodeError, MessageId, QbftMessage, SignedSsvMessage, SsvMessage, SsvMsgType};
 
 /// The value QBFT decides in SSV: the SSZ bytes of the consensus data.
@@ -50,7 +51,16 @@ struct Inner {
     keys: BTreeMap<OperatorId, OperatorPublicKey>,
     value_check: ValueCheck,
     proposer: Option<ProposerRule>,
-    timeouts: QuickSlowTimeouts,
+    timeouts: Timeouts,
+}
+
+/// Which round-timeout schedule a context uses.
+#[derive(Copy, Clone, Debug)]
+enum Timeouts {
+    /// The generic quick/slow schedule, from each round's start.
+    QuickSlow(QuickSlowTimeouts),
+    /// SSV's slot-anchored schedule for a role.
+    Slot(RoundTimeouts),
 }
 
 impl fmt::Debug for SsvQbft {
@@ -70,7 +80,21 @@ impl SsvQbft {
                 keys,
                 value_check,
                 proposer: None,
-                timeouts: QuickSlowTimeouts::SSV,
+                timeouts: Timeouts::QuickSlow(QuickSlowTimeouts::SSV),
+            }),
+        }
+    }
+
+    /// The same context with SSV's slot-anchored round timeouts of a role (the
+    /// node's schedule; the default times each round from its own start).
+    pub fn with_slot_timeouts(self, timeouts: RoundTimeouts) -> Self {
+        let inner = &self.inner;
+        SsvQbft {
+            inner: Arc::new(Inner {
+                keys: inner.keys.clone(),
+                value_check: Arc::clone(&inner.value_check),
+                proposer: inner.proposer.clone(),
+                timeouts: Timeouts::Slot(timeouts),
             }),
         }
     }
@@ -144,7 +168,10 @@ impl Context for SsvQbft {
     }
 
     fn round_deadline(&self, height: Height, round: Round, now: Timestamp) -> Option<Timestamp> {
-        self.inner.timeouts.deadline(height, round, now)
+        match self.inner.timeouts {
+            Timeouts::QuickSlow(t) => t.deadline(height, round, now),
+            Timeouts::Slot(t) => Some(t.deadline(height, round, now)),
+        }
     }
 }
 

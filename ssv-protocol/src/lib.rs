@@ -13,6 +13,7 @@ pub mod duty;
 pub mod identifiers;
 pub mod operator_key;
 pub mod roles;
+pub mod round_timer;
 pub mod signing;
 pub mod threshold;
 pub mod validation;

@@ -15,6 +15,7 @@ use qbft_core::{
 };
 use ssv_protocol::consensus::{decode_consensus, sign_outgoing, to_wire, SsvQbft};
 use ssv_protocol::operator_key::OperatorSigner;
+use ssv_protocol::round_timer::RoundTimeouts;
 use ssv_protocol::wire::{MessageId, Role, SignedSsvMessage};
 
 const SLOT_MS: u64 = 12_000;
@@ -88,7 +89,12 @@ fn main() {
             Ok(())
         }
     });
-    let ctx = SsvQbft::new(public, value_check);
+    // SSV's committee schedule: round 1 ends 4 s + 2 s into the slot.
+    let ctx = SsvQbft::new(public, value_check).with_slot_timeouts(RoundTimeouts {
+        role: Role::Committee,
+        genesis_ms: 0,
+        slot_ms: SLOT_MS,
+    });
     let committee = Committee::new(1..=OPERATORS).expect("committee");
     let msg_id = MessageId::for_committee([0, 0, 3, 1], Role::Committee, &[7u8; 32]);
     let mut nodes: BTreeMap<u64, Controller<SsvQbft>> = (1..=OPERATORS)
