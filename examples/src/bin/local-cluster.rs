@@ -1,8 +1,9 @@
 //! A local demo cluster that needs nothing installed: four SSV operators run QBFT
 //! in-process on virtual time, over the real wire path (SSZ-encoded
 //! `SignedSSVMessage`s signed and verified with freshly generated RSA-2048
-//! operator keys), through an emulated network with latency. Operator 4 crashes
-//! for a stretch of slots, so the slots it leads need a round change.
+//! operator keys), through an emulated network with latency, and through gossip
+//! message validation on receipt, as the node runs it. Operator 4 crashes for a
+//! stretch of slots, so the slots it leads need a round change.
 //!
 //! `cargo run --release -p examples --bin local-cluster -- [--slots N] [--seed S]`
 
@@ -14,11 +15,23 @@ use qbft_core::{
     InstanceConfig, Timestamp,
 };
 use ssv_protocol::consensus::{decode_consensus, sign_outgoing, to_wire, SsvQbft};
+use ssv_protocol::identifiers::{committee_id, committee_subnet, subnet_topic};
 use ssv_protocol::operator_key::OperatorSigner;
 use ssv_protocol::round_timer::RoundTimeouts;
-use ssv_protocol::wire::{MessageId, Role, SignedSsvMessage};
+use ssv_protocol::validation::{
+    CommitteeInfo, KnownDuties, MessageValidator, NetworkView, SlotClock, Verdict,
+};
+use ssv_protocol::wire::{MessageId, Role};
 
 const SLOT_MS: u64 = 12_000;
+
+/// How gossip validation judged the deliveries.
+#[derive(Default)]
+struct Verdicts {
+    accepted: u64,
+    ignored: BTreeMap<String, u64>,
+    rejected: BTreeMap<String, u64>,
+}
 
 /// A decision as seen by one operator: ms after slot start, round, value.
 type Decision = (u64, u64, Arc<[u8]>);
@@ -96,7 +109,39 @@ fn main() {
         slot_ms: SLOT_MS,
     });
     let committee = Committee::new(1..=OPERATORS).expect("committee");
-    let msg_id = MessageId::for_committee([0, 0, 3, 1], Role::Committee, &[7u8; 32]);
+    let domain = [0, 0, 3, 1];
+    let cid = committee_id(&[1, 2, 3, 4]);
+    let msg_id = MessageId::for_committee(domain, Role::Committee, &cid);
+    let topic = subnet_topic(committee_subnet(&cid));
+    // Every operator judges gossip with the same view of the network.
+    let view = Arc::new(NetworkView {
+        domain,
+        clock: SlotClock {
+            genesis_ms: 0,
+            slot_ms: SLOT_MS,
+            slots_per_epoch: 32,
+        },
+        operators: signers
+            .iter()
+            .map(|(id, s)| (*id, s.public_key()))
+            .collect(),
+        committees: BTreeMap::from([(
+            cid,
+            CommitteeInfo {
+                operators: vec![1, 2, 3, 4],
+                // A committee with a duty in every slot serves many validators; with
+                // fewer, gossip validation would ignore duties past min(32, 2V) per epoch.
+                validator_indices: (1..=32).collect(),
+                in_sync_committee: false,
+            },
+        )]),
+        validators: BTreeMap::new(),
+        duties: KnownDuties::default(),
+    });
+    let mut gossip_validators: BTreeMap<u64, MessageValidator> = (1..=OPERATORS)
+        .map(|id| (id, MessageValidator::new(Arc::clone(&view))))
+        .collect();
+    let mut verdicts = Verdicts::default();
     let mut nodes: BTreeMap<u64, Controller<SsvQbft>> = (1..=OPERATORS)
         .map(|id| {
             let config = ControllerConfig {
@@ -114,7 +159,7 @@ fn main() {
         .collect();
 
     // Virtual time: deliveries ordered by (time, sequence).
-    let mut wire: BTreeMap<(u64, u64), (u64, Vec<u8>)> = BTreeMap::new();
+    let mut wire: BTreeMap<(u64, u64), (u64, u64, Vec<u8>)> = BTreeMap::new();
     let mut seq = 0u64;
     let mut decided: BTreeMap<(u64, u64), Decision> = BTreeMap::new();
     let mut stats = (0u64, 0u64, 0u64); // messages sent, bytes sent, refused
@@ -178,7 +223,7 @@ fn main() {
                         stats.1 += bytes.len() as u64;
                         wire.insert(
                             (now + latency(args.seed, id, to, seq), seq),
-                            (to, bytes.clone()),
+                            (id, to, bytes.clone()),
                         );
                     }
                 }
@@ -206,34 +251,39 @@ fn main() {
                 }
                 continue;
             }
-            let Some((_, (to, bytes))) = wire.pop_first() else {
+            let Some((_, (from, to, bytes))) = wire.pop_first() else {
                 continue;
             };
             if crashed(to, now) {
                 continue;
             }
-            // The receiving side: decode, verify the operator signature, consensus.
-            let Ok(signed) = SignedSsvMessage::decode(&bytes) else {
-                stats.2 += 1;
+            // The receiving side, as the node runs it: gossip validation (decoding,
+            // every rule, RSA), then the QBFT message into consensus.
+            let Some(validator) = gossip_validators.get_mut(&to) else {
                 continue;
             };
-            let verified = signed
-                .operator_ids
-                .iter()
-                .zip(&signed.signatures)
-                .all(|(id, sig)| {
-                    ctx.operator_key(*id)
-                        .is_some_and(|k| k.verify(&signed.ssv_message, sig))
-                });
+            let signed = match validator.validate(now, &from.to_le_bytes(), &topic, &bytes) {
+                Verdict::Accept(v) => {
+                    verdicts.accepted += 1;
+                    v.signed
+                }
+                Verdict::Ignore(e) => {
+                    *verdicts.ignored.entry(e.to_string()).or_default() += 1;
+                    continue;
+                }
+                Verdict::Reject(e) => {
+                    *verdicts.rejected.entry(e.to_string()).or_default() += 1;
+                    continue;
+                }
+            };
             let Ok(msg) = decode_consensus(&signed) else {
                 stats.2 += 1;
                 continue;
             };
-            let accepted = verified
-                && nodes.get_mut(&to).is_some_and(|n| {
-                    n.handle(Timestamp(now), ControllerInput::Message(Arc::new(msg)))
-                        .is_ok()
-                });
+            let accepted = nodes.get_mut(&to).is_some_and(|n| {
+                n.handle(Timestamp(now), ControllerInput::Message(Arc::new(msg)))
+                    .is_ok()
+            });
             if !accepted {
                 stats.2 += 1;
             }
@@ -263,9 +313,17 @@ fn main() {
         assert!(safe, "operators disagreed at slot {slot}");
     }
     println!(
-        "{} messages ({} KiB) sent, {} refused (late or duplicate), every decided slot agreed",
+        "gossip validation: {} accepted, ignored {:?}, rejected {:?}",
+        verdicts.accepted, verdicts.ignored, verdicts.rejected
+    );
+    println!(
+        "{} messages ({} KiB) sent, {} refused by consensus (late or duplicate), every decided slot agreed",
         stats.0,
         stats.1 / 1024,
         stats.2
+    );
+    assert!(
+        verdicts.rejected.is_empty(),
+        "honest operators' messages were rejected"
     );
 }
