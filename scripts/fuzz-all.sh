@@ -7,6 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")/../fuzz"
 seconds="${1:-60}"
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+# Seed the decoder corpora from the reference vectors once, where they are.
+if [ ! -d corpus/decode_signed_ssv_message ] || [ -z "$(ls -A corpus/decode_signed_ssv_message 2>/dev/null)" ]; then
+  (cd .. && cargo run -q --release -p examples --bin fuzz-seeds -- fuzz/corpus) || echo "no seeds (vectors missing?)"
+fi
 status=0
 for target in $(cargo +nightly fuzz list); do
   mkdir -p "corpus/$target"

@@ -23,6 +23,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+/// A `SignedSSVMessage` in the vectors' JSON form.
+pub fn signed_message_from_json(v: &Value) -> Result<ssv_protocol::wire::SignedSsvMessage, String> {
+    json::signed_ssv_message(v)
+}
+
 /// The verdict on one vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
