@@ -186,8 +186,24 @@ pub fn decode_consensus(msg: &SignedSsvMessage) -> Result<SsvSignedMessage, Deco
     decode_at(msg, 0)
 }
 
+/// The form `qbft-core` takes of a message gossip validation accepted, reusing the
+/// QBFT message validation already decoded (only the justifications are decoded).
+pub fn consensus_from_validated(
+    msg: &SignedSsvMessage,
+    q: QbftMessage,
+) -> Result<SsvSignedMessage, DecodeError> {
+    from_parts(msg, q, 0)
+}
+
 fn decode_at(msg: &SignedSsvMessage, depth: usize) -> Result<SsvSignedMessage, DecodeError> {
-    let q = QbftMessage::decode(&msg.ssv_message.data)?;
+    from_parts(msg, QbftMessage::decode(&msg.ssv_message.data)?, depth)
+}
+
+fn from_parts(
+    msg: &SignedSsvMessage,
+    q: QbftMessage,
+    depth: usize,
+) -> Result<SsvSignedMessage, DecodeError> {
     let decode_list = |list: &[Vec<u8>]| -> Result<Vec<Arc<SsvSignedMessage>>, DecodeError> {
         list.iter()
             .map(|bytes| {

@@ -14,12 +14,12 @@ use qbft_core::{
     Committee, Controller, ControllerConfig, ControllerInput, ControllerOutput, External,
     InstanceConfig, Timestamp,
 };
-use ssv_protocol::consensus::{decode_consensus, sign_outgoing, to_wire, SsvQbft};
+use ssv_protocol::consensus::{consensus_from_validated, sign_outgoing, to_wire, SsvQbft};
 use ssv_protocol::identifiers::{committee_id, committee_subnet, subnet_topic};
 use ssv_protocol::operator_key::OperatorSigner;
 use ssv_protocol::round_timer::RoundTimeouts;
 use ssv_protocol::validation::{
-    CommitteeInfo, KnownDuties, MessageValidator, NetworkView, SlotClock, Verdict,
+    CommitteeInfo, KnownDuties, MessageValidator, NetworkView, Payload, SlotClock, Verdict,
 };
 use ssv_protocol::wire::{MessageId, Role};
 
@@ -262,10 +262,10 @@ fn main() {
             let Some(validator) = gossip_validators.get_mut(&to) else {
                 continue;
             };
-            let signed = match validator.validate(now, &from.to_le_bytes(), &topic, &bytes) {
+            let validated = match validator.validate(now, &from.to_le_bytes(), &topic, &bytes) {
                 Verdict::Accept(v) => {
                     verdicts.accepted += 1;
-                    v.signed
+                    v
                 }
                 Verdict::Ignore(e) => {
                     *verdicts.ignored.entry(e.to_string()).or_default() += 1;
@@ -276,7 +276,12 @@ fn main() {
                     continue;
                 }
             };
-            let Ok(msg) = decode_consensus(&signed) else {
+            // Validation decoded the QBFT message already; only its justifications
+            // are decoded here.
+            let Payload::Consensus(q) = validated.payload else {
+                continue;
+            };
+            let Ok(msg) = consensus_from_validated(&validated.signed, q) else {
                 stats.2 += 1;
                 continue;
             };

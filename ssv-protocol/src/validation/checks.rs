@@ -164,6 +164,8 @@ pub struct Consensus {
     pub msg: QbftMessage,
     /// Whether it is a decided (multi-signer commit) message.
     pub decided: bool,
+    /// SHA-256 of the message's full data, computed once here.
+    pub full_data_root: [u8; 32],
 }
 
 /// Stage C, stateless rules.
@@ -187,7 +189,8 @@ pub fn consensus_syntax(
     if !m.full_data.is_empty() && (q.msg_type == 1 || (is_commit && !decided)) {
         return Err(E::PrepareOrCommitWithFullData);
     }
-    if !m.full_data.is_empty() && <[u8; 32]>::from(Sha256::digest(&m.full_data)) != q.root {
+    let full_data_root: [u8; 32] = Sha256::digest(&m.full_data).into();
+    if !m.full_data.is_empty() && full_data_root != q.root {
         return Err(E::InvalidHash);
     }
     if q.msg_type > 3 {
@@ -226,7 +229,11 @@ pub fn consensus_syntax(
             return Err(E::SignerNotLeader);
         }
     }
-    Ok(Consensus { msg: q, decided })
+    Ok(Consensus {
+        msg: q,
+        decided,
+        full_data_root,
+    })
 }
 
 /// Stage C, stateful rules, for one signer's state at the message's slot.

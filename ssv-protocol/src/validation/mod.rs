@@ -80,8 +80,6 @@ mod view;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use sha2::{Digest as _, Sha256};
-
 pub use checks::{
     estimated_round, round_cut_off, MAX_ENCODED_MSG_SIZE, MAX_PARTIAL_DATA_SIZE, MAX_SSV_DATA_SIZE,
 };
@@ -89,9 +87,7 @@ pub use error::{Action, ValidationError};
 pub use state::{SignerState, SlotState, STATE_TTL_SLOTS};
 pub use view::{CommitteeInfo, KnownDuties, NetworkView, SlotClock, ValidatorInfo};
 
-use crate::wire::{
-    MessageId, PartialSignatureMessages, QbftMessage, Role, SignedSsvMessage, SsvMsgType,
-};
+use crate::wire::{MessageId, PartialSignatureMessages, QbftMessage, SignedSsvMessage, SsvMsgType};
 
 /// What was decoded from an accepted message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -269,7 +265,7 @@ impl MessageValidator {
         let exec = checks::lookup(&m, role, topic, &view)?;
         let msg_id = m.ssv_message.msg_id;
         let first_signer = m.operator_ids.first().copied().unwrap_or_default();
-        let (payload, slot) = match m.ssv_message.msg_type {
+        let (payload, slot, full_data_root) = match m.ssv_message.msg_type {
             SsvMsgType::Consensus => {
                 let c = checks::consensus_syntax(&m, role, exec.committee)?;
                 let slot = c.msg.height;
@@ -282,7 +278,7 @@ impl MessageValidator {
                     self.signer_state(peer, msg_id, first_signer),
                     false,
                 )?;
-                let root: [u8; 32] = Sha256::digest(&m.full_data).into();
+                let root = c.full_data_root;
                 for signer in &m.operator_ids {
                     let s = self
                         .signer_state(peer, msg_id, *signer)
@@ -293,7 +289,7 @@ impl MessageValidator {
                 if c.msg.round > checks::estimated_round(elapsed) + 1 {
                     return Err(E::EstimatedRoundNotInAllowedSpread);
                 }
-                (Payload::Consensus(c.msg), slot)
+                (Payload::Consensus(c.msg), slot, root)
             }
             _ => {
                 let (p, pre) = checks::partial_syntax(&m, role, &exec)?;
@@ -312,7 +308,7 @@ impl MessageValidator {
                     .and_then(|s| s.slots.get(&p.slot));
                 checks::partial_state(pre, s)?;
                 let slot = p.slot;
-                (Payload::PartialSignatures(p), slot)
+                (Payload::PartialSignatures(p), slot, [0; 32])
             }
         };
         // Last and most expensive: one RSA verification per signature, over the
@@ -327,7 +323,7 @@ impl MessageValidator {
                 return Err(E::SignatureVerification);
             }
         }
-        self.record(&m, role, &payload, slot, peer);
+        self.record(&m, &payload, slot, full_data_root, peer);
         Ok(ValidatedMessage {
             signed: m,
             payload,
@@ -339,9 +335,9 @@ impl MessageValidator {
     fn record(
         &mut self,
         m: &SignedSsvMessage,
-        _role: Role,
         payload: &Payload,
         slot: u64,
+        full_data_root: [u8; 32],
         peer: &[u8],
     ) {
         let epoch = self.view.clock.epoch(slot);
@@ -361,7 +357,7 @@ impl MessageValidator {
                         2 if m.operator_ids.len() > 1 => {
                             slot_state.decided.insert(m.operator_ids.clone());
                         }
-                        0 => slot_state.proposal = Some(Sha256::digest(&m.full_data).into()),
+                        0 => slot_state.proposal = Some(full_data_root),
                         1 => slot_state.prepare = true,
                         2 => slot_state.commit = true,
                         _ => slot_state.round_change = true,
