@@ -129,6 +129,14 @@ impl<C: Context> Controller<C> {
         self.instances.iter().position(|i| i.height() == height)
     }
 
+    /// Stores an instance rebuilt from saved state (restoring a node); it replaces
+    /// nothing and the current height is left as it is.
+    pub fn restore_instance(&mut self, inst: Instance<C>) {
+        if self.instance_index(inst.height()).is_none() {
+            self.store(inst);
+        }
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ControllerConfig {
         &self.config

@@ -112,6 +112,19 @@ impl SsvQbft {
         }
     }
 
+    /// The same context with another value check (each duty checks its own).
+    pub fn with_value_check(self, value_check: ValueCheck) -> Self {
+        let inner = &self.inner;
+        SsvQbft {
+            inner: Arc::new(Inner {
+                keys: inner.keys.clone(),
+                value_check,
+                proposer: inner.proposer.clone(),
+                timeouts: inner.timeouts,
+            }),
+        }
+    }
+
     /// The public key of an operator of the committee.
     pub fn operator_key(&self, id: OperatorId) -> Option<&OperatorPublicKey> {
         self.inner.keys.get(&id)

@@ -14,6 +14,7 @@ pub mod identifiers;
 pub mod operator_key;
 pub mod roles;
 pub mod round_timer;
+pub mod runner;
 pub mod signing;
 pub mod threshold;
 pub mod validation;

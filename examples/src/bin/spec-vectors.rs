@@ -23,6 +23,15 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match examples::spec::run_path(&path, &mut stdout) {
         Ok(report) => {
+            use examples::spec::runner_tests::{CASES_PASSED, CASES_WITHOUT_SIGNATURE_BYTES};
+            use std::sync::atomic::Ordering;
+            let cases = CASES_PASSED.load(Ordering::Relaxed);
+            if cases > 0 {
+                println!(
+                    "runner cases passed: {cases}, of which {} compared our partial signatures by root, signer and index only (share keys not in the vectors)",
+                    CASES_WITHOUT_SIGNATURE_BYTES.load(Ordering::Relaxed)
+                );
+            }
             println!("{}", report.summary());
             if report.failed == 0 {
                 ExitCode::SUCCESS

@@ -13,6 +13,9 @@ mod keys;
 mod qbft_controller;
 mod qbft_instance;
 mod qbft_messages;
+mod runner_env;
+mod runner_json;
+pub mod runner_tests;
 mod size;
 mod ssv_pieces;
 mod state;
@@ -216,9 +219,26 @@ fn run_file_inner(file: &Path) -> Result<Verdict, String> {
         ("ssv", "runnerconstruction.RunnerConstructionSpecTest") => {
             ssv_pieces::runner_construction(&test)
         }
-        ("ssv", other) => Ok(Verdict::Skip(format!(
-            "ssv runner test type {other}: runner not built yet (issue 5)"
-        ))),
+        ("ssv", "tests.MultiMsgProcessingSpecTest" | "tests.MsgProcessingSpecTest") => {
+            runner_tests::msg_processing(&test, file)
+        }
+        ("ssv", "committee.MultiCommitteeSpecTest" | "committee.CommitteeSpecTest") => {
+            runner_tests::committee(&test, file)
+        }
+        ("ssv", "newduty.MultiStartNewRunnerDutySpecTest") => Ok(Verdict::Skip(
+            "starts a duty on one runner reused across slots and compares the post-state \
+             field by field; our committee machine makes a runner per slot and the runner \
+             post-state comparison is not written yet"
+                .into(),
+        )),
+        ("ssv", "synccommitteeaggregator.SyncCommitteeAggregatorProofSpecTest") => {
+            Ok(Verdict::Skip(
+                "compares only the runner state (a Go-JSON hash); the state comparison is not \
+             written yet"
+                    .into(),
+            ))
+        }
+        ("ssv", other) => Ok(Verdict::Fail(format!("unknown ssv test type {other}"))),
         (c, other) => Ok(Verdict::Fail(format!(
             "unknown component {c:?}, type {other}"
         ))),

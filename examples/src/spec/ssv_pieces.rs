@@ -65,7 +65,7 @@ pub fn partial_sig_container(test: &Value) -> Result<Verdict, Shape> {
 
 /// The spec's mocked slashing protection: slashable when the attestation's slot is
 /// listed for the share key.
-struct SlashableSlots(BTreeMap<Vec<u8>, Vec<u64>>);
+pub(super) struct SlashableSlots(BTreeMap<Vec<u8>, Vec<u64>>);
 
 impl SlashingCheck for SlashableSlots {
     fn attestation_slashable(&self, share_pk: &[u8], data: &AttestationData) -> bool {
@@ -75,7 +75,7 @@ impl SlashingCheck for SlashableSlots {
     }
 }
 
-fn value_check_code(e: &ValueCheckError) -> u32 {
+pub(super) fn value_check_code(e: &ValueCheckError) -> u32 {
     use ValueCheckError as V;
     match e {
         V::DecodeBeaconVote => 23,
@@ -183,7 +183,7 @@ pub fn value_check_multi(test: &Value, file: &Path) -> Result<Verdict, Shape> {
     Ok(Verdict::Pass)
 }
 
-fn share(v: &Value) -> Result<Share, Shape> {
+pub(super) fn share(v: &Value) -> Result<Share, Shape> {
     let members = list(field(v, "Committee")?)?
         .iter()
         .map(|m| {

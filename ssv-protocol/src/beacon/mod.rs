@@ -10,3 +10,4 @@ pub mod deneb;
 pub mod electra;
 pub mod phase0;
 pub mod proposer_data;
+pub mod signed;

@@ -80,6 +80,84 @@ impl ProposalBlock {
     }
 }
 
+impl ProposalBlock {
+    /// The hash-tree-root of the signed form submitted to the beacon node: the
+    /// signed block, or for full Deneb-onwards blocks the signed block contents.
+    pub fn signed_root(&self, signature: &[u8; 96]) -> [u8; 32] {
+        let signed_block = super::signed::signed_root(self.block_root(), signature);
+        let contents = |proofs: [u8; 32], blobs: [u8; 32]| {
+            crate::wire::merkle::container_root(&[signed_block, proofs, blobs])
+        };
+        match self {
+            ProposalBlock::Deneb(c) => {
+                contents(c.kzg_proofs.tree_hash_root().0, c.blobs.tree_hash_root().0)
+            }
+            ProposalBlock::Electra(c) => {
+                contents(c.kzg_proofs.tree_hash_root().0, c.blobs.tree_hash_root().0)
+            }
+            ProposalBlock::Fulu(c) => {
+                contents(c.kzg_proofs.tree_hash_root().0, c.blobs.tree_hash_root().0)
+            }
+            _ => signed_block,
+        }
+    }
+
+    /// The SSZ of the signed form (see [`ProposalBlock::signed_root`]).
+    pub fn signed_ssz(&self, signature: &[u8; 96]) -> Vec<u8> {
+        fn signed_block(block: Vec<u8>, signature: &[u8; 96]) -> Vec<u8> {
+            let mut out = Vec::with_capacity(100 + block.len());
+            out.extend_from_slice(&100u32.to_le_bytes());
+            out.extend_from_slice(signature);
+            out.extend_from_slice(&block);
+            out
+        }
+        fn contents(parts: [Vec<u8>; 3]) -> Vec<u8> {
+            let mut out = Vec::new();
+            let mut offset = 12usize;
+            for p in &parts {
+                // Beacon objects are far below 4 GiB; saturate rather than wrap.
+                out.extend_from_slice(&u32::try_from(offset).unwrap_or(u32::MAX).to_le_bytes());
+                offset += p.len();
+            }
+            for p in parts {
+                out.extend_from_slice(&p);
+            }
+            out
+        }
+        match self {
+            ProposalBlock::Deneb(c) => contents([
+                signed_block(c.block.as_ssz_bytes(), signature),
+                c.kzg_proofs.as_ssz_bytes(),
+                c.blobs.as_ssz_bytes(),
+            ]),
+            ProposalBlock::Electra(c) => contents([
+                signed_block(c.block.as_ssz_bytes(), signature),
+                c.kzg_proofs.as_ssz_bytes(),
+                c.blobs.as_ssz_bytes(),
+            ]),
+            ProposalBlock::Fulu(c) => contents([
+                signed_block(c.block.as_ssz_bytes(), signature),
+                c.kzg_proofs.as_ssz_bytes(),
+                c.blobs.as_ssz_bytes(),
+            ]),
+            other => signed_block(other.encode(), signature),
+        }
+    }
+
+    /// The block's slot.
+    pub fn slot(&self) -> u64 {
+        match self {
+            ProposalBlock::CapellaBlinded(b) => b.slot,
+            ProposalBlock::Capella(b) => b.slot,
+            ProposalBlock::DenebBlinded(b) => b.slot,
+            ProposalBlock::Deneb(c) => c.block.slot,
+            ProposalBlock::ElectraBlinded(b) => b.slot,
+            ProposalBlock::Electra(c) => c.block.slot,
+            ProposalBlock::Fulu(c) => c.block.slot,
+        }
+    }
+}
+
 fn decode<T: Decode>(bytes: &[u8]) -> Option<Box<T>> {
     T::from_ssz_bytes(bytes).ok().map(Box::new)
 }

@@ -307,7 +307,8 @@ pub fn partial_syntax(
     if !m.full_data.is_empty() {
         return Err(E::PartialSigWithFullData);
     }
-    if let PartialSigKind::Unknown(_) = p.kind {
+    // Type 6 belongs to the pinned spec's aggregator committee, not the live network.
+    if let PartialSigKind::Unknown(_) | PartialSigKind::AggregatorCommittee = p.kind {
         return Err(E::UnknownPartialSigType);
     }
     let pre = allowed(role, p.kind).ok_or(E::PartialSigTypeRoleMismatch)?;

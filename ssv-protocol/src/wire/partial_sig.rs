@@ -29,6 +29,8 @@ pub enum PartialSigKind {
     ValidatorRegistration,
     /// Voluntary exits.
     VoluntaryExit,
+    /// Selection proofs of the aggregator committee (the pinned spec's type 6).
+    AggregatorCommittee,
     /// Anything else.
     Unknown(u64),
 }
@@ -43,6 +45,7 @@ impl PartialSigKind {
             PartialSigKind::ContributionProofs => 3,
             PartialSigKind::ValidatorRegistration => 4,
             PartialSigKind::VoluntaryExit => 5,
+            PartialSigKind::AggregatorCommittee => 6,
             PartialSigKind::Unknown(n) => n,
         }
     }
@@ -56,6 +59,7 @@ impl PartialSigKind {
             3 => PartialSigKind::ContributionProofs,
             4 => PartialSigKind::ValidatorRegistration,
             5 => PartialSigKind::VoluntaryExit,
+            6 => PartialSigKind::AggregatorCommittee,
             n => PartialSigKind::Unknown(n),
         }
     }
