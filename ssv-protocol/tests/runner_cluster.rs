@@ -69,9 +69,12 @@ fn data(slot: u64) -> AttestationData {
     }
 }
 
-/// Runs the duty; returns every output of every operator, in order, and the
-/// attestations submitted.
-fn run_duty() -> (Vec<String>, Vec<(u64, Vec<u8>, [u8; 32])>, [u8; 48]) {
+/// What one operator submitted: its id, the SSZ and the root.
+type Submitted = (u64, Vec<u8>, [u8; 32]);
+
+/// Runs the duty; returns every output of every operator, in order, the
+/// attestations submitted, and the validator's public key.
+fn run_duty() -> (Vec<String>, Vec<Submitted>, [u8; 48]) {
     let ops = [1u64, 2, 3, 4];
     let validator_sk = interop_secret_key(3).expect("interop key");
     let validator_pk = validator_sk.sk_to_pk().to_bytes();
