@@ -63,7 +63,6 @@ pub fn runner_code(e: &RunnerError, role: Role) -> u32 {
         E::WrongRootsCount => 49,
         E::WrongSigningRoot => 41,
         E::NoDecidedValue => 43,
-        E::NoRunningInstance => 44,
         E::Reconstruct(_) => 32,
         E::PostConsensusInvalidSignatures(_) => 81,
         E::NoConsensusPhase if role == Role::ValidatorRegistration => 35,

@@ -16,6 +16,7 @@ use crate::runner::duty::{CommitteeDuty, Duty};
 use crate::runner::error::RunnerError;
 use crate::runner::io::{Request, RequestId, Response, SignItem, SlashingRecord, Submission};
 use crate::runner::objects::{attestation_data, attestation_submission, sync_message_submission};
+use crate::runner::proposer::validate_post_decided;
 use crate::runner::Output;
 use crate::wire::{BeaconVote, Checkpoint, PartialSigKind, PartialSignatureMessages, Role};
 
@@ -230,14 +231,9 @@ impl CommitteeRunner {
 
     /// ssv-spec `ValidatePostConsensusMsg` for the committee roles.
     pub fn validate_post(base: &Base, msgs: &PartialSignatureMessages) -> Result<(), RunnerError> {
-        if !base.has_running_duty() {
-            return Err(RunnerError::NoRunningDuty);
-        }
-        let state = base.state.as_ref().ok_or(RunnerError::NoRunningDuty)?;
-        if state.decided.is_none() {
-            return Err(RunnerError::NoDecidedValue);
-        }
-        base.validate_partial_slot(msgs, state.duty.slot())
+        validate_post_decided(base)?;
+        let slot = base.state.as_ref().map_or(0, |s| s.duty.slot());
+        base.validate_partial_slot(msgs, slot)
     }
 
     /// ssv-spec `ProcessPostConsensus`.

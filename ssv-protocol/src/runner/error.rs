@@ -60,9 +60,6 @@ pub enum RunnerError {
     /// A validator duty has a role the committee duty cannot hold (51).
     #[error("wrong beacon role for this duty")]
     WrongBeaconRole,
-    /// The running instance is missing (44).
-    #[error("no running consensus instance")]
-    NoRunningInstance,
     /// An aggregator committee duty breaks a rule (82).
     #[error("invalid aggregator committee duty: {0}")]
     InvalidAggregatorDuty(&'static str),

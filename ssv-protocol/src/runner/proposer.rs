@@ -263,8 +263,8 @@ impl ProposerRunner {
     }
 }
 
-/// The first rules of ssv-spec `ValidatePostConsensusMsg`: a running duty, a
-/// decided value, an instance, and that instance decided.
+/// The first rules of ssv-spec `ValidatePostConsensusMsg`, shared by every runner
+/// with a post-consensus phase: a running duty and a decided value.
 pub(crate) fn validate_post_decided(base: &Base) -> Result<(), RunnerError> {
     if !base.has_running_duty() {
         return Err(RunnerError::NoRunningDuty);
