@@ -15,6 +15,7 @@ pub mod operator_key;
 pub mod roles;
 pub mod round_timer;
 pub mod runner;
+pub mod scheduler;
 pub mod signing;
 pub mod threshold;
 pub mod validation;

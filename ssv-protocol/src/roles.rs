@@ -37,6 +37,20 @@ impl BeaconRole {
             n => BeaconRole::Unknown(n),
         }
     }
+
+    /// The spec's number.
+    pub fn as_u64(self) -> u64 {
+        match self {
+            BeaconRole::Attester => 0,
+            BeaconRole::Aggregator => 1,
+            BeaconRole::Proposer => 2,
+            BeaconRole::SyncCommittee => 3,
+            BeaconRole::SyncCommitteeContribution => 4,
+            BeaconRole::ValidatorRegistration => 5,
+            BeaconRole::VoluntaryExit => 6,
+            BeaconRole::Unknown(n) => n,
+        }
+    }
 }
 
 /// Which protocol generation maps roles.
