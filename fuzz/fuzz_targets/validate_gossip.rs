@@ -1,6 +1,7 @@
 //! Arbitrary gossip through the message validator: each input is a sequence of
 //! messages (sending peer, topic, time step, bytes). Nothing may panic, every
-//! message gets a verdict, and the state stays bounded.
+//! message gets a verdict, and the state stays bounded. Both role sets (the live
+//! network's and the pinned spec's) are exercised.
 #![no_main]
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -8,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use ssv_protocol::identifiers::{committee_id, committee_subnet, subnet_topic};
 use ssv_protocol::operator_key::OperatorPublicKey;
+use ssv_protocol::roles::RoleFork;
 use ssv_protocol::validation::{CommitteeInfo, KnownDuties, MessageValidator, NetworkView, SlotClock, ValidatorInfo};
 
 fn view() -> Arc<NetworkView> {
@@ -23,6 +25,7 @@ fn view() -> Arc<NetworkView> {
         validators.insert([0xAA; 48], ValidatorInfo { index: Some(1), committee: cid, liquidated: false, attesting: true });
         Arc::new(NetworkView {
             domain: [0, 0, 5, 2],
+            roles: RoleFork::Alan,
             clock: SlotClock { genesis_ms: 0, slot_ms: 12_000, slots_per_epoch: 32 },
             operators: (1..=4).map(|id| (id, public.clone())).collect(),
             committees,
@@ -33,7 +36,14 @@ fn view() -> Arc<NetworkView> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut v = MessageValidator::new(view());
+    // An odd first byte validates under the pinned spec's roles (Boole).
+    let mut view = view();
+    if data.first().is_some_and(|b| b % 2 == 1) {
+        let mut boole = (*view).clone();
+        boole.roles = RoleFork::Boole;
+        view = Arc::new(boole);
+    }
+    let mut v = MessageValidator::new(view);
     let topic = subnet_topic(committee_subnet(&committee_id(&[1, 2, 3, 4])));
     let mut now = 1_200_000u64;
     let mut rest = data;

@@ -562,3 +562,28 @@ fn refused_messages_leave_no_state_and_state_is_pruned() {
     v.prune((SLOT + 100) * SLOT_MS);
     assert_eq!(v.state_len(), 0);
 }
+
+#[test]
+fn aggregator_committee_exists_only_under_the_pinned_spec_roles() {
+    let m = partial(
+        Role::AggregatorCommittee,
+        PartialSigKind::AggregatorCommittee,
+        &[7],
+    );
+    // The live network (Alan) has no role 6.
+    expect(judge(&mut validator(), NOW, &topic(), &m), E::InvalidRole);
+    let mut boole = view();
+    boole.roles = ssv_protocol::roles::RoleFork::Boole;
+    let mut v = MessageValidator::new(Arc::new(boole.clone()));
+    assert!(accepted(&judge(&mut v, NOW, &topic(), &m)));
+    // Type 6 on another role, and the Alan roles, are refused under Boole.
+    let wrong = partial(Role::Committee, PartialSigKind::AggregatorCommittee, &[7]);
+    let mut v = MessageValidator::new(Arc::new(boole.clone()));
+    expect(
+        judge(&mut v, NOW, &topic(), &wrong),
+        E::UnknownPartialSigType,
+    );
+    let alan_role = partial(Role::Aggregator, PartialSigKind::SelectionProof, &[7]);
+    let mut v = MessageValidator::new(Arc::new(boole));
+    expect(judge(&mut v, NOW, &topic(), &alan_role), E::InvalidRole);
+}

@@ -75,6 +75,7 @@ fn main() {
     }
     let view = Arc::new(NetworkView {
         domain: DOMAIN,
+        roles: ssv_protocol::roles::RoleFork::Alan,
         clock: SlotClock {
             genesis_ms: 0,
             slot_ms: SLOT_MS,

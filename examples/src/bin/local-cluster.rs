@@ -116,6 +116,7 @@ fn main() {
     // Every operator judges gossip with the same view of the network.
     let view = Arc::new(NetworkView {
         domain,
+        roles: ssv_protocol::roles::RoleFork::Alan,
         clock: SlotClock {
             genesis_ms: 0,
             slot_ms: SLOT_MS,

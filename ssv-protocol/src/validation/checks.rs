@@ -11,6 +11,7 @@ use super::error::ValidationError as E;
 use super::state::{SignerState, SlotState};
 use super::view::{CommitteeInfo, NetworkView};
 use crate::identifiers::{committee_subnet, is_subnet_topic};
+use crate::roles::RoleFork;
 use crate::wire::{
     PartialSigKind, PartialSignatureMessages, QbftMessage, Role, SignedSsvMessage, SsvMsgType,
 };
@@ -73,13 +74,16 @@ pub fn signed_message(m: &SignedSsvMessage, view: &NetworkView) -> Result<Role, 
     if ssv.msg_id.domain() != view.domain {
         return Err(E::WrongDomain);
     }
-    match ssv.msg_id.role() {
-        r @ (Role::Committee
-        | Role::Aggregator
-        | Role::Proposer
-        | Role::SyncCommitteeContribution
-        | Role::ValidatorRegistration
-        | Role::VoluntaryExit) => Ok(r),
+    match (ssv.msg_id.role(), view.roles) {
+        (
+            r @ (Role::Committee
+            | Role::Proposer
+            | Role::ValidatorRegistration
+            | Role::VoluntaryExit),
+            _,
+        )
+        | (r @ (Role::Aggregator | Role::SyncCommitteeContribution), RoleFork::Alan)
+        | (r @ Role::AggregatorCommittee, RoleFork::Boole) => Ok(r),
         _ => Err(E::InvalidRole),
     }
 }
@@ -101,7 +105,7 @@ pub fn lookup<'v>(
     view: &'v NetworkView,
 ) -> Result<Executor<'v>, E> {
     let executor = m.ssv_message.msg_id.duty_executor();
-    let (committee_id, validator_index) = if role == Role::Committee {
+    let (committee_id, validator_index) = if role.is_committee_role() {
         let mut id = [0u8; 32];
         id.copy_from_slice(executor.get(16..48).unwrap_or(&[0; 32]));
         (id, None)
@@ -122,7 +126,7 @@ pub fn lookup<'v>(
         .committees
         .get(&committee_id)
         .ok_or(E::NonExistentCommitteeId)?;
-    if role == Role::Committee && committee.validator_indices.is_empty() {
+    if role.is_committee_role() && committee.validator_indices.is_empty() {
         return Err(E::NoValidators);
     }
     if m.operator_ids
@@ -282,6 +286,7 @@ fn allowed(role: Role, kind: PartialSigKind) -> Option<bool> {
             Some(false)
         }
         (Role::Proposer, K::Randao)
+        | (Role::AggregatorCommittee, K::AggregatorCommittee)
         | (Role::Aggregator, K::SelectionProof)
         | (Role::SyncCommitteeContribution, K::ContributionProofs)
         | (Role::ValidatorRegistration, K::ValidatorRegistration)
@@ -307,8 +312,11 @@ pub fn partial_syntax(
     if !m.full_data.is_empty() {
         return Err(E::PartialSigWithFullData);
     }
-    // Type 6 belongs to the pinned spec's aggregator committee, not the live network.
-    if let PartialSigKind::Unknown(_) | PartialSigKind::AggregatorCommittee = p.kind {
+    // Type 6 exists only where the aggregator-committee role does (Boole).
+    if let PartialSigKind::Unknown(_) = p.kind {
+        return Err(E::UnknownPartialSigType);
+    }
+    if p.kind == PartialSigKind::AggregatorCommittee && role != Role::AggregatorCommittee {
         return Err(E::UnknownPartialSigType);
     }
     let pre = allowed(role, p.kind).ok_or(E::PartialSigTypeRoleMismatch)?;
@@ -331,6 +339,8 @@ pub fn partial_syntax(
             count > (2 * v).min(v + 512)
         }
         Role::SyncCommitteeContribution => count > 13,
+        // Per validator: one aggregation and at most 13 sync positions.
+        Role::AggregatorCommittee => count > exec.committee.validator_indices.len() * 14,
         _ => count != 1,
     };
     if too_many {
@@ -400,7 +410,7 @@ pub fn timing(
         return Err(E::EarlySlotMessage);
     }
     let late_slots = match role {
-        Role::Committee | Role::Aggregator => Some(34),
+        Role::Committee | Role::Aggregator | Role::AggregatorCommittee => Some(34),
         Role::Proposer | Role::SyncCommitteeContribution => Some(3),
         _ => None,
     };
@@ -420,7 +430,7 @@ pub fn timing(
                 .copied()
                 .unwrap_or(0),
         ),
-        Role::Committee => {
+        Role::Committee | Role::AggregatorCommittee => {
             let v = exec.committee.validator_indices.len() as u64;
             Some(if v < 16 && exec.committee.in_sync_committee {
                 32

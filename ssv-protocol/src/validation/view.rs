@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::identifiers::CommitteeId;
 use crate::operator_key::OperatorPublicKey;
+use crate::roles::RoleFork;
 use crate::wire::DomainType;
 
 /// Slot timing.
@@ -75,6 +76,10 @@ pub struct KnownDuties {
 pub struct NetworkView {
     /// Our network's domain.
     pub domain: DomainType,
+    /// Which roles the network runs: [`RoleFork::Alan`] (the live network:
+    /// aggregator and sync-contribution roles) or [`RoleFork::Boole`] (the
+    /// pinned spec: one aggregator-committee role, partial-signature type 6).
+    pub roles: RoleFork,
     /// The slot clock.
     pub clock: SlotClock,
     /// Registered operators' keys.

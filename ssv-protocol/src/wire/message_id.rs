@@ -26,6 +26,12 @@ pub enum Role {
 }
 
 impl Role {
+    /// Whether a committee (not one validator) runs it: its message IDs carry
+    /// the committee ID.
+    pub fn is_committee_role(self) -> bool {
+        matches!(self, Role::Committee | Role::AggregatorCommittee)
+    }
+
     /// The wire number.
     pub fn to_u32(self) -> u32 {
         match self {

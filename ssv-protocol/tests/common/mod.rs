@@ -80,6 +80,7 @@ pub fn view() -> NetworkView {
     duties.voluntary_exits.insert((INDEX, SLOT / 32), 1);
     NetworkView {
         domain: DOMAIN,
+        roles: ssv_protocol::roles::RoleFork::Alan,
         clock: SlotClock {
             genesis_ms: 0,
             slot_ms: SLOT_MS,
@@ -200,8 +201,8 @@ pub fn validator_msg_id(role: Role) -> MessageId {
 }
 
 pub fn partial(role: Role, kind: PartialSigKind, indices: &[u64]) -> SignedSsvMessage {
-    let id = if role == Role::Committee {
-        committee_id_msg()
+    let id = if role.is_committee_role() {
+        MessageId::for_committee(DOMAIN, role, &cid())
     } else {
         validator_msg_id(role)
     };
