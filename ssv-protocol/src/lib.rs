@@ -11,6 +11,7 @@ pub mod consensus;
 mod der;
 pub mod duty;
 pub mod identifiers;
+pub mod node;
 pub mod operator_key;
 pub mod roles;
 pub mod round_timer;

@@ -99,6 +99,17 @@ impl CommitteeMachine {
         self.committee_id
     }
 
+    /// Replaces the shares duties may use from now on (validators added to or
+    /// removed from the committee); running duties keep theirs.
+    pub fn set_shares(&mut self, shares: BTreeMap<u64, Share>) {
+        self.shares = shares;
+    }
+
+    /// The shares this machine holds, by validator index.
+    pub fn shares(&self) -> &BTreeMap<u64, Share> {
+        &self.shares
+    }
+
     /// The message ID of a committee role.
     pub fn message_id(&self, role: Role) -> MessageId {
         MessageId::for_committee(self.setup.network_domain, role, &self.committee_id)

@@ -85,6 +85,11 @@ impl ValidatorMachine {
         }
     }
 
+    /// The share this machine signs with.
+    pub fn share(&self) -> &Share {
+        &self.share
+    }
+
     /// Loads a saved runner of `role`.
     pub fn restore_runner(&mut self, role: Role, snap: RunnerSnapshot) {
         match role {

@@ -1,0 +1,368 @@
+//! How the node routes between its parts: registry changes to machines, gossip
+//! to validation and then to a machine, scheduler starts to machines, machine
+//! asks to node-wide requests and their answers back.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use qbft_core::{Committee, InstanceConfig, Timestamp};
+
+use super::{
+    Event, GossipVerdict, MachineKey, Node, NodeRequest, NodeResponse, Output, Pending, Registry,
+};
+use crate::consensus::SsvQbft;
+use crate::identifiers::{committee_subnet, subnet_topic, CommitteeId};
+use crate::roles::RoleFork;
+use crate::runner::io::Request;
+use crate::runner::{self, CommitteeMachine, Setup, ValidatorMachine};
+use crate::scheduler::{self, DutyTarget};
+use crate::validation::{self, Verdict};
+use crate::wire::{Role, SignedSsvMessage};
+
+impl Node {
+    fn setup(&self, operators: &[u64]) -> Option<Setup> {
+        let keys = operators
+            .iter()
+            .filter_map(|id| Some((*id, self.registry.operators.get(id)?.clone())))
+            .collect();
+        let committee = Committee::new(operators.iter().copied()).ok()?;
+        let c = &self.config;
+        Some(Setup {
+            operator_id: c.operator_id,
+            network_domain: c.network_domain,
+            chain: Arc::clone(&c.chain),
+            // Each runner installs its own value check.
+            qbft: SsvQbft::new(keys, Arc::new(|_: &[u8]| Ok(()))),
+            instance: InstanceConfig {
+                self_id: c.operator_id,
+                committee,
+                cut_off_round: Setup::CUT_OFF_ROUND,
+            },
+            max_instances: c.max_instances,
+            pending_limit: c.pending_limit,
+            value_checks: Arc::clone(&c.value_checks),
+            selection: Arc::clone(&c.selection),
+            gas_limit: c.gas_limit,
+            // Gossip validation verified every signature before routing.
+            verify_signatures: false,
+        })
+    }
+
+    pub(super) fn set_registry(&mut self, now: Timestamp, registry: Arc<Registry>) {
+        self.registry = registry;
+        let ours = self.registry.our_committees();
+        self.committees.retain(|id, _| ours.contains_key(id));
+        self.by_pubkey.clear();
+        self.committee_of.clear();
+        let mut keep_validators = BTreeMap::new();
+        for (id, (operators, shares)) in ours {
+            for (index, share) in &shares {
+                self.by_pubkey.insert(share.validator_pubkey, *index);
+                self.committee_of.insert(*index, id);
+                let machine = match self.validators.remove(index) {
+                    Some(m) if m.share() == share => Some(m),
+                    _ => self
+                        .setup(&operators)
+                        .map(|s| ValidatorMachine::new(s, share.clone())),
+                };
+                if let Some(m) = machine {
+                    keep_validators.insert(*index, m);
+                }
+            }
+            match self.committees.get_mut(&id) {
+                Some(m) => m.set_shares(shares),
+                None => {
+                    if let Some(s) = self.setup(&operators) {
+                        self.committees.insert(id, CommitteeMachine::new(s, shares));
+                    }
+                }
+            }
+        }
+        self.validators = keep_validators;
+        let scheduled = self.registry.scheduled();
+        self.scheduler
+            .handle(now, scheduler::Input::Validators(scheduled));
+        self.refresh_view(now);
+    }
+
+    fn refresh_view(&mut self, now: Timestamp) {
+        let c = &self.config;
+        let view = self.registry.view(
+            c.network_domain,
+            c.roles,
+            super::clock_of(&c.chain),
+            self.scheduler.known_duties(),
+        );
+        self.validator
+            .handle(now.0, validation::Input::View(Arc::new(view)));
+    }
+
+    pub(super) fn on_gossip(
+        &mut self,
+        now: Timestamp,
+        id: u64,
+        peer: &[u8],
+        topic: &str,
+        data: &[u8],
+    ) {
+        let verdict = self.validator.validate(now.0, peer, topic, data);
+        let (out, accepted) = match verdict {
+            Verdict::Accept(m) => (GossipVerdict::Accept, Some(m)),
+            Verdict::Ignore(e) => (GossipVerdict::Ignore(e), None),
+            Verdict::Reject(e) => (GossipVerdict::Reject(e), None),
+        };
+        self.outputs.push_back(Output::Verdict { id, verdict: out });
+        let Some(m) = accepted else { return };
+        let msg_id = m.signed.ssv_message.msg_id;
+        let executor = msg_id.duty_executor();
+        let key = if msg_id.role().is_committee_role() {
+            let mut cid: CommitteeId = [0; 32];
+            cid.copy_from_slice(executor.get(16..48).unwrap_or(&[0; 32]));
+            MachineKey::Committee(cid)
+        } else {
+            let mut pk = [0u8; 48];
+            pk.copy_from_slice(executor.get(..48).unwrap_or(&[0; 48]));
+            match self.by_pubkey.get(&pk) {
+                Some(index) => MachineKey::Validator(*index),
+                None => return,
+            }
+        };
+        let role = msg_id.role();
+        let input = runner::Input::Message(Arc::new(m.signed));
+        self.feed(now, key, role, input);
+    }
+
+    pub(super) fn on_response(&mut self, now: Timestamp, id: u64, response: NodeResponse) {
+        let Some(pending) = self.pending.remove(&id) else {
+            return;
+        };
+        if let NodeResponse::Failed(reason) = &response {
+            self.event(Event::RequestFailed {
+                reason: reason.clone(),
+            });
+        }
+        match (pending, response) {
+            (Pending::Duties(sid), r) => {
+                let response = match r {
+                    NodeResponse::Duties(d) => d,
+                    NodeResponse::Failed(e) => scheduler::DutiesResponse::Failed(e),
+                    _ => scheduler::DutiesResponse::Failed("wrong answer kind".into()),
+                };
+                self.scheduler
+                    .handle(now, scheduler::Input::Response { id: sid, response });
+            }
+            (Pending::Runner(key, rid), r) => {
+                let response = match r {
+                    NodeResponse::Runner(r) => r,
+                    NodeResponse::Failed(e) => runner::io::Response::Failed(e),
+                    _ => runner::io::Response::Failed("wrong answer kind".into()),
+                };
+                let input = runner::Input::Response { id: rid, response };
+                self.feed(now, key, Role::Unknown(u32::MAX), input);
+            }
+            (
+                Pending::Sign {
+                    key,
+                    message,
+                    full_data,
+                },
+                NodeResponse::OperatorSignature(sig),
+            ) => {
+                let signed = SignedSsvMessage {
+                    signatures: vec![sig],
+                    operator_ids: vec![self.config.operator_id],
+                    ssv_message: message,
+                    full_data,
+                };
+                let role = signed.ssv_message.msg_id.role();
+                self.publish(key, signed.encode());
+                // Our own message goes to our own runner, as a peer's would.
+                self.feed(now, key, role, runner::Input::Message(Arc::new(signed)));
+            }
+            (Pending::Sign { .. }, _) => {}
+        }
+    }
+
+    pub(super) fn on_tick(&mut self, now: Timestamp) {
+        let slot = self.config.chain.slot_at(now.0);
+        if self.pruned_slot != Some(slot) {
+            self.pruned_slot = Some(slot);
+            self.validator.handle(now.0, validation::Input::Tick);
+        }
+        self.scheduler.handle(now, scheduler::Input::Tick);
+        let due: Vec<MachineKey> = self
+            .committees
+            .iter()
+            .filter(|(_, m)| m.poll_timeout().is_some_and(|t| t <= now))
+            .map(|(id, _)| MachineKey::Committee(*id))
+            .chain(
+                self.validators
+                    .iter()
+                    .filter(|(_, m)| m.poll_timeout().is_some_and(|t| t <= now))
+                    .map(|(i, _)| MachineKey::Validator(*i)),
+            )
+            .collect();
+        for key in due {
+            self.feed(now, key, Role::Unknown(u32::MAX), runner::Input::Tick);
+        }
+        while let Some(entry) = self.held.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let ((_, id), request) = entry.remove_entry();
+            self.outputs.push_back(Output::Request { id, request });
+        }
+    }
+
+    pub(super) fn drain_scheduler(&mut self, now: Timestamp) {
+        while let Some(out) = self.scheduler.poll_output() {
+            match out {
+                scheduler::Output::Fetch { id, request } => {
+                    let nid = self.next_request(Pending::Duties(id));
+                    self.outputs.push_back(Output::Request {
+                        id: nid,
+                        request: NodeRequest::Duties(request),
+                    });
+                }
+                scheduler::Output::Start { target, duty } => {
+                    let role = duty.runner_role().unwrap_or(Role::Unknown(u32::MAX));
+                    let slot = duty.slot();
+                    if role == Role::AggregatorCommittee && self.config.roles == RoleFork::Alan {
+                        // The live network's per-validator aggregation runners
+                        // are not built; the duty is not run.
+                        continue;
+                    }
+                    let validators = duty.validator_duties().len();
+                    self.event(Event::DutyStarted {
+                        role,
+                        slot,
+                        validators,
+                    });
+                    let key = match target {
+                        DutyTarget::Committee(id) => MachineKey::Committee(id),
+                        DutyTarget::Validator(index) => MachineKey::Validator(index),
+                    };
+                    if let Err(error) = self.feed_checked(now, key, runner::Input::StartDuty(duty))
+                    {
+                        self.event(Event::DutyRefused { role, slot, error });
+                    }
+                }
+                scheduler::Output::Late {
+                    role,
+                    slot,
+                    late_ms,
+                } => self.event(Event::Late {
+                    role,
+                    slot,
+                    late_ms,
+                }),
+                scheduler::Output::Reorg { kind, epoch } => {
+                    self.event(Event::Reorg { kind, epoch });
+                }
+                scheduler::Output::DutiesChanged => self.refresh_view(now),
+            }
+        }
+    }
+
+    /// Feeds a machine; a refused message becomes an event.
+    fn feed(&mut self, now: Timestamp, key: MachineKey, role: Role, input: runner::Input) {
+        if let Err(error) = self.feed_checked(now, key, input) {
+            self.event(Event::MessageRefused { role, error });
+        }
+    }
+
+    fn feed_checked(
+        &mut self,
+        now: Timestamp,
+        key: MachineKey,
+        input: runner::Input,
+    ) -> Result<(), runner::error::RunnerError> {
+        let result = match key {
+            MachineKey::Committee(id) => match self.committees.get_mut(&id) {
+                Some(m) => m.handle(now, input),
+                None => return Ok(()),
+            },
+            MachineKey::Validator(i) => match self.validators.get_mut(&i) {
+                Some(m) => m.handle(now, input),
+                None => return Ok(()),
+            },
+        };
+        self.drain_machine(key);
+        result
+    }
+
+    fn drain_machine(&mut self, key: MachineKey) {
+        loop {
+            let out = match key {
+                MachineKey::Committee(id) => {
+                    self.committees.get_mut(&id).and_then(|m| m.poll_output())
+                }
+                MachineKey::Validator(i) => {
+                    self.validators.get_mut(&i).and_then(|m| m.poll_output())
+                }
+            };
+            let Some(out) = out else { break };
+            match out {
+                runner::Output::Broadcast { message, full_data } => {
+                    let id = self.next_request(Pending::Sign {
+                        key,
+                        message: message.clone(),
+                        full_data,
+                    });
+                    self.outputs.push_back(Output::Request {
+                        id,
+                        request: NodeRequest::OperatorSign(message),
+                    });
+                }
+                runner::Output::BroadcastSigned(signed) => self.publish(key, signed.encode()),
+                runner::Output::Request { id, request } => {
+                    let nid = self.next_request(Pending::Runner(key, id));
+                    let hold = match &request {
+                        // The aggregate and contributions are asked at 2/3 of the slot.
+                        Request::Aggregation(needs) => Some(self.two_thirds(needs.slot)),
+                        _ => None,
+                    };
+                    let request = NodeRequest::Runner(request);
+                    match hold {
+                        Some(at) => {
+                            self.held.insert((at, nid), request);
+                        }
+                        None => self.outputs.push_back(Output::Request { id: nid, request }),
+                    }
+                }
+                runner::Output::Submit(s) => self.outputs.push_back(Output::Submit(s)),
+                runner::Output::DutyFinished { role, slot } => {
+                    self.event(Event::DutyFinished { role, slot });
+                }
+            }
+        }
+    }
+
+    fn two_thirds(&self, slot: u64) -> Timestamp {
+        let chain = &self.config.chain;
+        let start = chain.slot_start_time(slot).saturating_mul(1000);
+        Timestamp(start.saturating_add(chain.seconds_per_slot.saturating_mul(2000) / 3))
+    }
+
+    fn publish(&mut self, key: MachineKey, data: Vec<u8>) {
+        let committee = match key {
+            MachineKey::Committee(id) => Some(id),
+            MachineKey::Validator(i) => self.committee_of.get(&i).copied(),
+        };
+        if let Some(id) = committee {
+            let topic = subnet_topic(committee_subnet(&id));
+            self.outputs.push_back(Output::Publish { topic, data });
+        }
+    }
+
+    fn next_request(&mut self, p: Pending) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.pending.insert(id, p);
+        id
+    }
+
+    fn event(&mut self, e: Event) {
+        self.outputs.push_back(Output::Event(e));
+    }
+}
