@@ -235,7 +235,11 @@ impl AggregatorRunner {
         step: &mut Step<'_>,
         msgs: &PartialSignatureMessages,
     ) -> Result<(), RunnerError> {
-        if self.consensus_started() {
+        // In the spec the aggregation fetch and the consensus start happen at
+        // once on quorum; here the fetch is answered later (at 2/3 of the slot),
+        // and a late selection proof meanwhile must neither finish the duty nor
+        // ask again.
+        if self.consensus_started() || matches!(self.waiting, Waiting::Aggregation(..)) {
             return Ok(());
         }
         if let Some(m) = msgs.messages.first() {
