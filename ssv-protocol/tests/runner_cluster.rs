@@ -1,7 +1,8 @@
 //! Four operators' committee machines run one attestation duty together over an
 //! in-memory network: each answers its own requests with its own BLS share, and
 //! every operator submits the same attestation, whose rebuilt signature verifies
-//! under the validator's key. Running it twice gives byte-identical outputs.
+//! under the validator's key. Running it twice gives byte-identical outputs. The
+//! read-only runner view then shows the finished duty.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -13,12 +14,13 @@ use ssv_protocol::beacon::signed::{fixed, root};
 use ssv_protocol::consensus::{SsvQbft, ValueCheck};
 use ssv_protocol::runner::chain::{ChainSpec, Fork, DOMAIN_ATTESTER};
 use ssv_protocol::runner::duty::{CommitteeDuty, Duty};
+use ssv_protocol::runner::error::RunnerError;
 use ssv_protocol::runner::io::{Request, Response, SubmissionKind};
 use ssv_protocol::runner::{
     AggregatorSelection, CommitteeMachine, Input, Output, Setup, SpecSelection, ValueChecks,
 };
 use ssv_protocol::threshold::{interop_secret_key, sign, split, verify};
-use ssv_protocol::wire::{BeaconVote, Share, ShareMember, SignedSsvMessage};
+use ssv_protocol::wire::{BeaconVote, Role, Share, ShareMember, SignedSsvMessage};
 use ssz::Decode;
 use tree_hash::TreeHash;
 
@@ -69,12 +71,44 @@ fn data(slot: u64) -> AttestationData {
     }
 }
 
+/// Operator `id`'s setup in the committee `ops`.
+fn setup_of(id: u64, ops: &[u64]) -> Setup {
+    Setup {
+        operator_id: id,
+        network_domain: [0, 0, 5, 2],
+        chain: Arc::new(chain()),
+        qbft: SsvQbft::new(BTreeMap::new(), Arc::new(|_: &[u8]| Ok(()))),
+        instance: InstanceConfig {
+            self_id: id,
+            committee: Committee::new(ops.iter().copied()).expect("committee"),
+            cut_off_round: 12,
+        },
+        max_instances: 4,
+        pending_limit: 64,
+        value_checks: Arc::new(Checks),
+        selection: Arc::new(SpecSelection),
+        gas_limit: 30_000_000,
+        verify_signatures: false,
+    }
+}
+
 /// What one operator submitted: its id, the SSZ and the root.
 type Submitted = (u64, Vec<u8>, [u8; 32]);
 
 /// Runs the duty; returns every output of every operator, in order, the
 /// attestations submitted, and the validator's public key.
 fn run_duty() -> (Vec<String>, Vec<Submitted>, [u8; 48]) {
+    let (log, submitted, validator_pk, _) = run_duty_keeping_machines();
+    (log, submitted, validator_pk)
+}
+
+/// [`run_duty`], also returning each operator's machine after the duty.
+fn run_duty_keeping_machines() -> (
+    Vec<String>,
+    Vec<Submitted>,
+    [u8; 48],
+    BTreeMap<u64, CommitteeMachine>,
+) {
     let ops = [1u64, 2, 3, 4];
     let validator_sk = interop_secret_key(3).expect("interop key");
     let validator_pk = validator_sk.sk_to_pk().to_bytes();
@@ -100,23 +134,7 @@ fn run_duty() -> (Vec<String>, Vec<Submitted>, [u8; 48]) {
     };
     let mut machines: BTreeMap<u64, CommitteeMachine> = BTreeMap::new();
     for (id, sk) in &shares {
-        let setup = Setup {
-            operator_id: *id,
-            network_domain: [0, 0, 5, 2],
-            chain: Arc::new(chain()),
-            qbft: SsvQbft::new(BTreeMap::new(), Arc::new(|_: &[u8]| Ok(()))),
-            instance: InstanceConfig {
-                self_id: *id,
-                committee: Committee::new(ops).expect("committee"),
-                cut_off_round: 12,
-            },
-            max_instances: 4,
-            pending_limit: 64,
-            value_checks: Arc::new(Checks),
-            selection: Arc::new(SpecSelection),
-            gas_limit: 30_000_000,
-            verify_signatures: false,
-        };
+        let setup = setup_of(*id, &ops);
         let share = Share {
             validator_index: 11,
             validator_pubkey: validator_pk,
@@ -186,7 +204,7 @@ fn run_duty() -> (Vec<String>, Vec<Submitted>, [u8; 48]) {
             }
         }
     }
-    (log, submitted, validator_pk)
+    (log, submitted, validator_pk, machines)
 }
 
 #[test]
@@ -241,4 +259,42 @@ fn spec_selection_follows_the_modulo_rule() {
         .filter(|b| SpecSelection.is_aggregator(0, 0, 128, &[*b; 96]))
         .count();
     assert!((10..=60).contains(&selected), "{selected}");
+}
+
+#[test]
+fn the_runner_view_shows_the_finished_duty() {
+    let (_, _, _, machines) = run_duty_keeping_machines();
+    let view = machines[&1]
+        .runner(Role::Committee, 70)
+        .expect("the duty's runner is kept");
+    assert_eq!(view.role(), Role::Committee);
+    assert!(view.shares().contains_key(&11));
+    let state = view.duty_state().expect("a duty ran");
+    assert_eq!(state.duty().slot(), 70);
+    assert!(state.finished());
+    let decided = state.decided_value().expect("decided");
+    let instance = state
+        .running_instance()
+        .expect("the duty's instance is kept");
+    assert_eq!(instance.height(), 70);
+    assert_eq!(instance.decided().map(|v| &v[..]), Some(decided));
+    assert_eq!(view.controller().map(|c| c.height()), Some(70));
+    assert_eq!(state.pre_consensus().entries().count(), 0);
+    let post = state.post_consensus();
+    assert!(post.entries().count() >= post.quorum());
+    assert!(machines[&1].runner(Role::AggregatorCommittee, 70).is_none());
+}
+
+#[test]
+fn starting_on_a_runner_needs_one_at_the_slot() {
+    let mut m = CommitteeMachine::new(setup_of(1, &[1, 2, 3, 4]), BTreeMap::new());
+    let duty = Duty::Committee(CommitteeDuty {
+        slot: 9,
+        validator_duties: Vec::new(),
+    });
+    assert!(matches!(
+        m.start_on_runner(Timestamp(0), duty),
+        Err(RunnerError::NoRunnerForSlot(9))
+    ));
+    assert!(m.poll_output().is_none());
 }

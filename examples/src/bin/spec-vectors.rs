@@ -32,6 +32,21 @@ fn main() -> ExitCode {
                     CASES_WITHOUT_SIGNATURE_BYTES.load(Ordering::Relaxed)
                 );
             }
+            use examples::spec::duty_start_tests::{
+                CASES_ERROR_STRING_UNCOMPARED, CASES_STATE_BY_FIELD,
+            };
+            let by_field = CASES_STATE_BY_FIELD.load(Ordering::Relaxed);
+            if by_field > 0 {
+                println!(
+                    "runner cases with post-states compared field by field against the state files, not by the spec's Go-JSON root: {by_field} (not compared: BeaconNetwork, stored-instance order, committee operator keys)"
+                );
+            }
+            let strings = CASES_ERROR_STRING_UNCOMPARED.load(Ordering::Relaxed);
+            if strings > 0 {
+                println!(
+                    "runner cases expecting a Go error string, compared as \"an error happened\" only: {strings}"
+                );
+            }
             println!("{}", report.summary());
             if report.failed == 0 {
                 ExitCode::SUCCESS

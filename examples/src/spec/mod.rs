@@ -7,6 +7,7 @@
 
 mod codes;
 mod consensus_data;
+pub mod duty_start_tests;
 mod harness;
 mod json;
 mod keys;
@@ -15,6 +16,7 @@ mod qbft_instance;
 mod qbft_messages;
 mod runner_env;
 mod runner_json;
+mod runner_state;
 pub mod runner_tests;
 mod size;
 mod ssv_pieces;
@@ -225,18 +227,13 @@ fn run_file_inner(file: &Path) -> Result<Verdict, String> {
         ("ssv", "committee.MultiCommitteeSpecTest" | "committee.CommitteeSpecTest") => {
             runner_tests::committee(&test, file)
         }
-        ("ssv", "newduty.MultiStartNewRunnerDutySpecTest") => Ok(Verdict::Skip(
-            "starts a duty on one runner reused across slots and compares the post-state \
-             field by field; our committee machine makes a runner per slot and the runner \
-             post-state comparison is not written yet"
-                .into(),
-        )),
+        ("ssv", "newduty.MultiStartNewRunnerDutySpecTest") => {
+            // Post-states: `state_comparison/<type>/<file Name with _>/<case Name>.json`.
+            let dir = state_file("").with_file_name(test_name.replace(' ', "_"));
+            duty_start_tests::new_duty(&test, file, &dir)
+        }
         ("ssv", "synccommitteeaggregator.SyncCommitteeAggregatorProofSpecTest") => {
-            Ok(Verdict::Skip(
-                "compares only the runner state (a Go-JSON hash); the state comparison is not \
-             written yet"
-                    .into(),
-            ))
+            duty_start_tests::sync_aggregator_proof(&test, file, &state_file(""))
         }
         ("ssv", other) => Ok(Verdict::Fail(format!("unknown ssv test type {other}"))),
         (c, other) => Ok(Verdict::Fail(format!(

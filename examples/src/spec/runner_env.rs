@@ -117,16 +117,27 @@ impl ValueChecks for TestChecks {
 }
 
 /// The mock's selection: committees listed in `BeaconAggregators` answer their
-/// value, others are selected; every sync proof is selected.
-pub struct TestSelection(pub BTreeMap<u64, bool>);
+/// value, others are selected. Sync proofs: with `ProofRootsMap` set, a proof is
+/// selected when the map says so (an absent proof is not); with it empty, every
+/// proof is selected.
+#[derive(Default)]
+pub struct TestSelection {
+    /// `BeaconAggregators` → `BeaconAggregatorsValues`, by committee index.
+    pub committees: BTreeMap<u64, bool>,
+    /// `ProofRootsMap`, by the selection proof's bytes.
+    pub sync_proofs: BTreeMap<Vec<u8>, bool>,
+}
 
 impl AggregatorSelection for TestSelection {
     fn is_aggregator(&self, _slot: u64, committee: u64, _len: u64, _proof: &[u8; 96]) -> bool {
-        self.0.get(&committee).copied().unwrap_or(true)
+        self.committees.get(&committee).copied().unwrap_or(true)
     }
 
-    fn is_sync_aggregator(&self, _proof: &[u8; 96]) -> bool {
-        true
+    fn is_sync_aggregator(&self, proof: &[u8; 96]) -> bool {
+        if self.sync_proofs.is_empty() {
+            return true;
+        }
+        self.sync_proofs.get(&proof[..]).copied().unwrap_or(false)
     }
 }
 

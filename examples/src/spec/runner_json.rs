@@ -8,7 +8,9 @@ use serde_json::Value;
 use ssv_protocol::beacon::consensus_data::ValidatorDuty;
 use ssv_protocol::runner::duty::{AggregatorCommitteeDuty, CommitteeDuty, Duty};
 use ssv_protocol::runner::{DutySnapshot, RunnerSnapshot};
-use ssv_protocol::wire::{PartialSigKind, PartialSignature, PartialSignatureMessages, Role, Share};
+use ssv_protocol::wire::{
+    PartialSigKind, PartialSignature, PartialSignatureMessages, Role, Share, ShareMember,
+};
 
 use super::json::{b64, b64_opt, bytes32, field, fixed_bytes, list, uint, Shape};
 use super::ssv_pieces::share;
@@ -100,7 +102,9 @@ pub fn share_map(v: &Value) -> Result<BTreeMap<u64, Share>, Shape> {
     Ok(out)
 }
 
-fn container(v: &Value) -> Result<Vec<PartialSignature>, Shape> {
+/// A partial-signature container's JSON (`{"Signatures": {"<validator>":
+/// {"<root hex>": {"<signer>": "<b64 signature>"}}}, "Quorum": n}`): its entries.
+pub fn container(v: &Value) -> Result<Vec<PartialSignature>, Shape> {
     let mut out = Vec::new();
     let Some(by_validator) = field(v, "Signatures")?.as_object() else {
         return Ok(out);
@@ -211,3 +215,48 @@ pub fn share_secrets(test: &Value) -> Result<BTreeMap<[u8; 48], SecretKey>, Shap
     }
     Ok(out)
 }
+
+/// The spec's `TestingShare(ks, validator_index)` for the vector's key set: the
+/// key set's validator key, operator 1's share key, every operator's share key
+/// in the committee, domain `00000301`, the testing fee recipient and graffiti.
+pub fn testing_share(test: &Value, validator_index: u64) -> Result<Share, Shape> {
+    let keys = field(test, "PrivateKeys")?;
+    let validator_pubkey: [u8; 48] = fixed_bytes(field(keys, "ValidatorPK")?)?
+        .try_into()
+        .map_err(|_| "validator key size")?;
+    let mut committee = Vec::new();
+    for (id, sk) in field(keys, "Shares")?
+        .as_object()
+        .ok_or("PrivateKeys.Shares is not a map")?
+    {
+        let sk = SecretKey::from_bytes(&fixed_bytes(sk)?)
+            .map_err(|e| format!("bad share secret: {e:?}"))?;
+        committee.push(ShareMember {
+            share_pubkey: sk.sk_to_pk().to_bytes(),
+            signer: id.parse::<u64>().map_err(|e| e.to_string())?,
+        });
+    }
+    committee.sort_by_key(|m| m.signer);
+    let share_pubkey = committee
+        .iter()
+        .find(|m| m.signer == 1)
+        .map(|m| m.share_pubkey)
+        .ok_or("no share of operator 1")?;
+    let mut graffiti = [0u8; 32];
+    graffiti[0] = 1;
+    Ok(Share {
+        validator_index,
+        validator_pubkey,
+        share_pubkey,
+        committee,
+        domain_type: [0, 0, 3, 1],
+        fee_recipient: TESTING_FEE_RECIPIENT,
+        graffiti,
+    })
+}
+
+/// The spec's `TestingFeeRecipient`.
+const TESTING_FEE_RECIPIENT: [u8; 20] = [
+    0x53, 0x59, 0x53, 0xb5, 0xa6, 0x04, 0x00, 0x74, 0x94, 0x8c, 0xf1, 0x85, 0xea, 0xa7, 0xd2, 0xab,
+    0xbd, 0x66, 0x80, 0x8f,
+];

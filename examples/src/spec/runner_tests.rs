@@ -14,7 +14,7 @@ use qbft_core::Timestamp;
 use serde_json::Value;
 use ssv_protocol::runner::duty::Duty;
 use ssv_protocol::runner::error::RunnerError;
-use ssv_protocol::runner::{CommitteeMachine, Input, Output, ValidatorMachine};
+use ssv_protocol::runner::{CommitteeMachine, Input, Output, RunnerView, ValidatorMachine};
 use ssv_protocol::wire::{validate_signers, PartialSignatureMessages, Role, SsvMsgType};
 
 use super::codes::{message_code, qbft_code};
@@ -74,12 +74,32 @@ pub fn runner_code(e: &RunnerError, role: Role) -> u32 {
     }
 }
 
-enum Machine {
+/// The machine a case runs on.
+pub(super) enum Machine {
+    /// Committee and aggregator-committee runners.
     Committee(CommitteeMachine),
+    /// Proposer, registration and exit runners.
     Validator(Box<ValidatorMachine>),
 }
 
 impl Machine {
+    /// ssv-spec `Runner.StartNewDuty` on the machine's runner for the duty.
+    fn start_on_runner(&mut self, duty: Duty) -> Result<(), RunnerError> {
+        let now = Timestamp(0);
+        match self {
+            Machine::Committee(m) => m.start_on_runner(now, duty),
+            Machine::Validator(m) => m.start_on_runner(now, duty),
+        }
+    }
+
+    /// The runner of `role` (at `slot`, for the committee roles), read-only.
+    pub(super) fn view(&self, role: Role, slot: u64) -> Option<RunnerView<'_>> {
+        match self {
+            Machine::Committee(m) => m.runner(role, slot),
+            Machine::Validator(m) => m.runner(role),
+        }
+    }
+
     fn handle(&mut self, input: Input) -> Result<(), RunnerError> {
         let now = Timestamp(0);
         match self {
@@ -97,47 +117,98 @@ impl Machine {
 }
 
 /// What a case produced.
-struct Run {
-    machine: Machine,
-    role: Role,
-    answerer: Answerer,
-    last_code: Option<u32>,
-    broadcast: Vec<PartialSignatureMessages>,
-    submitted: Vec<[u8; 32]>,
+pub(super) struct Run {
+    /// The machine under test.
+    pub(super) machine: Machine,
+    /// The role whose error codes apply.
+    pub(super) role: Role,
+    /// The spec's mocks.
+    pub(super) answerer: Answerer,
+    /// The spec code of the last error.
+    pub(super) last_code: Option<u32>,
+    /// The last error of the machine (`None` when the last refusal was the
+    /// harness's own nil-`SSVMessage` check).
+    pub(super) last_error: Option<RunnerError>,
+    /// The partial-signature messages broadcast, in order.
+    pub(super) broadcast: Vec<PartialSignatureMessages>,
+    /// Every message broadcast (consensus and partial-signature).
+    pub(super) broadcast_count: usize,
+    /// Roots submitted to the beacon node.
+    pub(super) submitted: Vec<[u8; 32]>,
     /// Our share keys in the runner (what `DecidedSlashable` marks).
     share_keys: Vec<[u8; 48]>,
 }
 
 impl Run {
-    /// Feeds an input and everything it leads to; remembers the last error.
-    fn feed(&mut self, input: Input) {
-        if let Err(e) = self.machine.handle(input) {
-            self.last_code = Some(runner_code(&e, self.role));
+    /// A run of `machine` for `role`, with nothing fed yet.
+    pub(super) fn new(
+        machine: Machine,
+        role: Role,
+        answerer: Answerer,
+        share_keys: Vec<[u8; 48]>,
+    ) -> Self {
+        Run {
+            machine,
+            role,
+            answerer,
+            last_code: None,
+            last_error: None,
+            broadcast: Vec::new(),
+            broadcast_count: 0,
+            submitted: Vec::new(),
+            share_keys,
         }
+    }
+
+    fn record(&mut self, result: Result<(), RunnerError>) {
+        if let Err(e) = result {
+            self.last_code = Some(runner_code(&e, self.role));
+            self.last_error = Some(e);
+        }
+    }
+
+    /// Feeds an input and everything it leads to; remembers the last error.
+    pub(super) fn feed(&mut self, input: Input) {
+        let result = self.machine.handle(input);
+        self.record(result);
+        self.drain();
+    }
+
+    /// Starts `duty` directly on the machine's runner (ssv-spec
+    /// `Runner.StartNewDuty`), then runs what it leads to.
+    pub(super) fn start_on_runner(&mut self, duty: Duty) {
+        let result = self.machine.start_on_runner(duty);
+        self.record(result);
+        self.drain();
+    }
+
+    /// Answers requests and collects outputs until the machine is idle.
+    fn drain(&mut self) {
         while let Some(out) = self.machine.poll() {
             match out {
                 Output::Request { id, request } => {
                     let response = self.answerer.answer(&request);
-                    if let Err(e) = self.machine.handle(Input::Response { id, response }) {
-                        self.last_code = Some(runner_code(&e, self.role));
+                    let result = self.machine.handle(Input::Response { id, response });
+                    self.record(result);
+                }
+                Output::Broadcast { message, .. } => {
+                    self.broadcast_count += 1;
+                    if message.msg_type == SsvMsgType::PartialSignature {
+                        if let Ok(p) = PartialSignatureMessages::decode(&message.data) {
+                            self.broadcast.push(p);
+                        }
                     }
                 }
-                Output::Broadcast { message, .. }
-                    if message.msg_type == SsvMsgType::PartialSignature =>
-                {
-                    if let Ok(p) = PartialSignatureMessages::decode(&message.data) {
-                        self.broadcast.push(p);
-                    }
-                }
+                Output::BroadcastSigned(_) => self.broadcast_count += 1,
                 Output::Submit(s) => self.submitted.push(s.root),
-                _ => {}
+                Output::DutyFinished { .. } => {}
             }
         }
     }
 
     /// Feeds a vector message; a nil `SSVMessage` is refused as the spec's
     /// `Validate` refuses it (after the signer rules), since our type cannot hold one.
-    fn feed_message(&mut self, v: &Value, marks: Option<&Marks>) -> Result<(), Shape> {
+    pub(super) fn feed_message(&mut self, v: &Value, marks: Option<&Marks>) -> Result<(), Shape> {
         if field(v, "SSVMessage")?.is_null() {
             let ids = list(field(v, "OperatorIDs")?)?
                 .iter()
@@ -147,6 +218,7 @@ impl Run {
                 .iter()
                 .map(b64)
                 .collect::<Result<Vec<_>, _>>()?;
+            self.last_error = None;
             self.last_code = Some(match validate_signers(&ids, &sigs) {
                 Err(e) => message_code(&e),
                 Ok(()) => 14,
@@ -174,7 +246,10 @@ impl Run {
 
 /// Per-message comparison key: roots, signers, indexes, and the signature when
 /// we could produce it.
-fn message_key(p: &PartialSignatureMessages, with_sigs: bool) -> (u64, u64, Vec<String>) {
+pub(super) fn message_key(
+    p: &PartialSignatureMessages,
+    with_sigs: bool,
+) -> (u64, u64, Vec<String>) {
     let mut items: Vec<String> = p
         .messages
         .iter()
@@ -271,7 +346,14 @@ fn msg_processing_case(
         marks: Arc::clone(&marks),
         validator_pk,
     };
-    let setup = setup(&keys, checks, TestSelection(aggregators))?;
+    let setup = setup(
+        &keys,
+        checks,
+        TestSelection {
+            committees: aggregators,
+            sync_proofs: Default::default(),
+        },
+    )?;
     let dont_start = field(case, "DontStartDuty")?.as_bool().unwrap_or(false);
     let share_keys: Vec<[u8; 48]> = snapshot.shares.values().map(|s| s.share_pubkey).collect();
     let has_state =
@@ -298,19 +380,12 @@ fn msg_processing_case(
             Machine::Validator(Box::new(m))
         }
     };
-    let mut run = Run {
-        machine,
-        role,
-        answerer: Answerer {
-            secrets: share_secrets(test)?,
-            blocks: blocks.clone(),
-            unknown_keys: Default::default(),
-        },
-        last_code: None,
-        broadcast: Vec::new(),
-        submitted: Vec::new(),
-        share_keys,
+    let answerer = Answerer {
+        secrets: share_secrets(test)?,
+        blocks: blocks.clone(),
+        unknown_keys: Default::default(),
     };
+    let mut run = Run::new(machine, role, answerer, share_keys);
     if !dont_start {
         run.feed(Input::StartDuty(duty));
     }
@@ -443,7 +518,7 @@ fn committee_case(case: &Value, test: &Value, file: &Path) -> Result<Result<bool
         marks,
         validator_pk,
     };
-    let setup = setup(&keys, checks, TestSelection(Default::default()))?;
+    let setup = setup(&keys, checks, TestSelection::default())?;
     let mut m = CommitteeMachine::new(setup, shares);
     for (key, role) in [
         ("CommitteeRunners", Role::Committee),
@@ -458,19 +533,12 @@ fn committee_case(case: &Value, test: &Value, file: &Path) -> Result<Result<bool
             }
         }
     }
-    let mut run = Run {
-        machine: Machine::Committee(m),
-        role: Role::Committee,
-        answerer: Answerer {
-            secrets: share_secrets(test)?,
-            blocks: Default::default(),
-            unknown_keys: Default::default(),
-        },
-        last_code: None,
-        broadcast: Vec::new(),
-        submitted: Vec::new(),
-        share_keys: Vec::new(),
+    let answerer = Answerer {
+        secrets: share_secrets(test)?,
+        blocks: Default::default(),
+        unknown_keys: Default::default(),
     };
+    let mut run = Run::new(Machine::Committee(m), Role::Committee, answerer, Vec::new());
     for input in list(field(case, "Input")?)? {
         match input_duty(input)? {
             Some(duty) => {

@@ -79,6 +79,21 @@ impl PartialSigContainer {
         self.sigs.get(&(validator, *root))
     }
 
+    /// The number of signers that makes a quorum.
+    pub fn quorum(&self) -> usize {
+        self.quorum
+    }
+
+    /// Every stored partial signature as `(validator, signing root, signer,
+    /// signature)`, ordered by validator, root and signer.
+    pub fn entries(&self) -> impl Iterator<Item = (u64, &[u8; 32], u64, &[u8; 96])> + '_ {
+        self.sigs.iter().flat_map(|((validator, root), by_signer)| {
+            by_signer
+                .iter()
+                .map(move |(signer, sig)| (*validator, root, *signer, sig))
+        })
+    }
+
     /// Whether a quorum of signers signed `root` for `validator`.
     pub fn has_quorum(&self, validator: u64, root: &[u8; 32]) -> bool {
         self.signatures(validator, root)

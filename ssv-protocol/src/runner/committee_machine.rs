@@ -15,7 +15,7 @@ use crate::runner::duty::{validate_validator_duty, AggregatorCommitteeDuty, Comm
 use crate::runner::error::RunnerError;
 use crate::runner::io::{RequestId, Response};
 use crate::runner::snapshot::RunnerSnapshot;
-use crate::runner::{Input, Output, Setup};
+use crate::runner::{Input, Output, RunnerView, Setup};
 use crate::wire::{
     MessageId, PartialSigKind, PartialSignatureMessages, Role, Share, SignedSsvMessage, SsvMsgType,
 };
@@ -142,6 +142,43 @@ impl CommitteeMachine {
             _ => {
                 self.runners.insert(slot, CommitteeRunner::new(base));
             }
+        }
+    }
+
+    /// The runner of `role` kept at `slot`, read-only.
+    pub fn runner(&self, role: Role, slot: u64) -> Option<RunnerView<'_>> {
+        match role {
+            Role::AggregatorCommittee => self
+                .aggregators
+                .get(&slot)
+                .map(|r| RunnerView::new(&r.base)),
+            Role::Committee => self.runners.get(&slot).map(|r| RunnerView::new(&r.base)),
+            _ => None,
+        }
+    }
+
+    /// ssv-spec `Runner.StartNewDuty` on the runner already kept at the duty's
+    /// slot (one placed there by [`Self::restore_runner`]): only the runner's own
+    /// checks apply (its controller must not be past the slot; an aggregation
+    /// duty must name only the runner's validators). The committee's checks of
+    /// [`Input::StartDuty`] (no runner yet for the slot, duties filtered to our
+    /// shares and validated) are skipped. Outputs are queued as by [`Self::handle`].
+    /// Errors with [`RunnerError::NoRunnerForSlot`] when no such runner is kept.
+    pub fn start_on_runner(&mut self, now: Timestamp, duty: Duty) -> Result<(), RunnerError> {
+        match duty {
+            Duty::Committee(d) => {
+                self.with_runner(now, Role::Committee, d.slot, |r, step| match r {
+                    RunnerRef::Committee(r) => r.start(step, d),
+                    RunnerRef::Aggregator(_) => Err(RunnerError::UnsupportedDuty),
+                })
+            }
+            Duty::AggregatorCommittee(d) => {
+                self.with_runner(now, Role::AggregatorCommittee, d.slot, |r, step| match r {
+                    RunnerRef::Aggregator(r) => r.start(step, d),
+                    RunnerRef::Committee(_) => Err(RunnerError::UnsupportedDuty),
+                })
+            }
+            Duty::Validator(_) => Err(RunnerError::UnsupportedDuty),
         }
     }
 
@@ -275,23 +312,15 @@ impl CommitteeMachine {
         };
         self.prune(slot);
         let base = self.new_base(role, shares, &filtered);
-        match filtered {
-            Duty::AggregatorCommittee(d) => {
+        match role {
+            Role::AggregatorCommittee => {
                 self.aggregators.insert(slot, AggregatorRunner::new(base));
-                self.with_runner(now, role, slot, |r, step| match r {
-                    RunnerRef::Aggregator(r) => r.start(step, d),
-                    RunnerRef::Committee(_) => Err(RunnerError::UnsupportedDuty),
-                })
             }
-            Duty::Committee(d) => {
+            _ => {
                 self.runners.insert(slot, CommitteeRunner::new(base));
-                self.with_runner(now, role, slot, |r, step| match r {
-                    RunnerRef::Committee(r) => r.start(step, d),
-                    RunnerRef::Aggregator(_) => Err(RunnerError::UnsupportedDuty),
-                })
             }
-            Duty::Validator(_) => Err(RunnerError::UnsupportedDuty),
         }
+        self.start_on_runner(now, filtered)
     }
 
     /// Forgets runners far behind `slot`, and their requests.

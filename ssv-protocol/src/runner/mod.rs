@@ -40,6 +40,7 @@ mod committee;
 mod committee_machine;
 pub mod duty;
 pub mod error;
+mod inspect;
 pub mod io;
 mod objects;
 mod proposer;
@@ -50,6 +51,7 @@ mod validator_machine;
 use std::sync::Arc;
 
 pub use committee_machine::CommitteeMachine;
+pub use inspect::{DutyView, RunnerView};
 pub use snapshot::{DutySnapshot, RunnerSnapshot};
 pub use validator_machine::ValidatorMachine;
 

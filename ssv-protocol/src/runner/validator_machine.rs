@@ -15,7 +15,7 @@ use crate::runner::io::{RequestId, Response};
 use crate::runner::proposer::ProposerRunner;
 use crate::runner::single_phase::{Object, SinglePhaseRunner};
 use crate::runner::snapshot::RunnerSnapshot;
-use crate::runner::{Input, Output, Setup};
+use crate::runner::{Input, Output, RunnerView, Setup};
 use crate::wire::{MessageId, PartialSigKind, Role, Share, SignedSsvMessage, SsvMsgType};
 
 /// One operator's runners for one validator.
@@ -100,6 +100,33 @@ impl ValidatorMachine {
         }
     }
 
+    /// The runner of `role` (proposer, registration or exit), read-only.
+    pub fn runner(&self, role: Role) -> Option<RunnerView<'_>> {
+        match role {
+            Role::Proposer => Some(RunnerView::new(&self.proposer.base)),
+            Role::ValidatorRegistration => Some(RunnerView::new(&self.registration.base)),
+            Role::VoluntaryExit => Some(RunnerView::new(&self.exit.base)),
+            _ => None,
+        }
+    }
+
+    /// ssv-spec `Runner.StartNewDuty` on the runner of the duty's role: only the
+    /// runner's own checks apply (the slot must be ahead of the controller, or
+    /// of the last duty for registrations and exits); the validator-level duty
+    /// validation of [`Input::StartDuty`] is skipped. Outputs are queued as by
+    /// [`Self::handle`].
+    pub fn start_on_runner(&mut self, now: Timestamp, duty: Duty) -> Result<(), RunnerError> {
+        let Duty::Validator(d) = duty else {
+            return Err(RunnerError::UnsupportedDuty);
+        };
+        let role =
+            crate::runner::duty::runner_role_of(d.role).ok_or(RunnerError::UnsupportedDuty)?;
+        self.with_runner(now, role, |r, step| match r {
+            RunnerRef::Proposer(p) => p.start(step, d),
+            RunnerRef::Single(s) => s.start(step, d),
+        })
+    }
+
     /// Feeds one input.
     pub fn handle(&mut self, now: Timestamp, input: Input) -> Result<(), RunnerError> {
         match input {
@@ -165,12 +192,7 @@ impl ValidatorMachine {
             return Err(RunnerError::UnsupportedDuty);
         };
         validate_validator_duty(&d)?;
-        let role =
-            crate::runner::duty::runner_role_of(d.role).ok_or(RunnerError::UnsupportedDuty)?;
-        self.with_runner(now, role, |r, step| match r {
-            RunnerRef::Proposer(p) => p.start(step, d),
-            RunnerRef::Single(s) => s.start(step, d),
-        })
+        self.start_on_runner(now, Duty::Validator(d))
     }
 
     /// ssv-spec `Validator.ProcessMessage`.
