@@ -17,15 +17,7 @@ fn four_nodes_run_every_duty_and_replay_byte_for_byte() {
     let a = run(&cfg, &pems);
     let kinds: std::collections::BTreeSet<SubmissionKind> =
         a.submissions.keys().map(|k| k.0).collect();
-    for kind in [
-        SubmissionKind::Attestation,
-        SubmissionKind::SyncCommitteeMessage,
-        SubmissionKind::AggregateAndProof,
-        SubmissionKind::ContributionAndProof,
-        SubmissionKind::Block,
-        SubmissionKind::ValidatorRegistration,
-        SubmissionKind::VoluntaryExit,
-    ] {
+    for kind in examples::cluster::EVERY_KIND {
         assert!(kinds.contains(&kind), "{kind:?} never submitted");
     }
     for (key, s) in &a.submissions {

@@ -110,16 +110,7 @@ fn main() {
     println!("output digest: {}", hex::encode(r.digest));
 
     let unverified = r.submissions.values().filter(|s| !s.verified).count();
-    let expected = [
-        SubmissionKind::Attestation,
-        SubmissionKind::SyncCommitteeMessage,
-        SubmissionKind::AggregateAndProof,
-        SubmissionKind::ContributionAndProof,
-        SubmissionKind::Block,
-        SubmissionKind::ValidatorRegistration,
-        SubmissionKind::VoluntaryExit,
-    ];
-    let missing: Vec<_> = expected
+    let missing: Vec<_> = cluster::EVERY_KIND
         .iter()
         .filter(|k| !totals.contains_key(k))
         .collect();

@@ -35,6 +35,17 @@ pub const OPERATORS: [u64; 4] = [1, 2, 3, 4];
 const DOMAIN: [u8; 4] = [0, 0, 5, 2];
 const BEACON_LATENCY_MS: u64 = 40;
 
+/// Every kind of object the simulated chain's duties submit within 24 slots.
+pub const EVERY_KIND: [SubmissionKind; 7] = [
+    SubmissionKind::Attestation,
+    SubmissionKind::SyncCommitteeMessage,
+    SubmissionKind::AggregateAndProof,
+    SubmissionKind::ContributionAndProof,
+    SubmissionKind::Block,
+    SubmissionKind::ValidatorRegistration,
+    SubmissionKind::VoluntaryExit,
+];
+
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {

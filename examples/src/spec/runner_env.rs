@@ -108,11 +108,7 @@ impl ValueChecks for TestChecks {
     }
 
     fn aggregator_committee(&self) -> ValueCheck {
-        Arc::new(|v: &[u8]| {
-            value_check::aggregator_committee(v)
-                .map(|_| ())
-                .map_err(External::new)
-        })
+        ssv_protocol::node::checks::aggregator_committee_check()
     }
 }
 

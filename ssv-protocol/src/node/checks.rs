@@ -59,10 +59,16 @@ impl ValueChecks for ChainValueChecks {
 
     /// Aggregator-committee data that decodes and keeps its rules.
     fn aggregator_committee(&self) -> ValueCheck {
-        Arc::new(|v: &[u8]| {
-            value_check::aggregator_committee(v)
-                .map(|_| ())
-                .map_err(External::new)
-        })
+        aggregator_committee_check()
     }
+}
+
+/// The spec's aggregator-committee value check as a QBFT value check (it needs
+/// nothing from the chain or the duty).
+pub fn aggregator_committee_check() -> ValueCheck {
+    Arc::new(|v: &[u8]| {
+        value_check::aggregator_committee(v)
+            .map(|_| ())
+            .map_err(External::new)
+    })
 }
