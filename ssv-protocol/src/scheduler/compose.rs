@@ -106,14 +106,11 @@ pub(crate) fn slot_duties<'a>(
             );
         }
     }
-    let key = |d: &ValidatorDuty| (d.validator_index, d.role);
-    for d in out.committee.values_mut() {
-        d.validator_duties.sort_by_key(key);
-        d.validator_duties.dedup_by_key(|d| key(d));
-    }
-    for d in out.aggregator.values_mut() {
-        d.validator_duties.sort_by_key(key);
-        d.validator_duties.dedup_by_key(|d| key(d));
+    let lists = out.committee.values_mut().map(|d| &mut d.validator_duties);
+    let lists = lists.chain(out.aggregator.values_mut().map(|d| &mut d.validator_duties));
+    for list in lists {
+        list.sort_by_key(|d| (d.validator_index, d.role));
+        list.dedup_by_key(|d| (d.validator_index, d.role));
     }
     out
 }
