@@ -8,6 +8,7 @@
 
 pub mod beacon;
 pub mod consensus;
+pub mod contract;
 mod der;
 pub mod duty;
 pub mod identifiers;

@@ -43,6 +43,8 @@ pub enum KeyError {
 pub struct OperatorPublicKey {
     key: Arc<ParsedPublicKey>,
     der: Arc<[u8]>,
+    /// The same key as a SubjectPublicKeyInfo, whatever form it was loaded from.
+    spki: Arc<[u8]>,
 }
 
 impl std::fmt::Debug for OperatorPublicKey {
@@ -51,9 +53,11 @@ impl std::fmt::Debug for OperatorPublicKey {
     }
 }
 
+/// Two keys are equal when they are the same RSA key, whichever DER form each
+/// was loaded from.
 impl PartialEq for OperatorPublicKey {
     fn eq(&self, other: &Self) -> bool {
-        self.der == other.der
+        self.spki == other.spki
     }
 }
 
@@ -63,9 +67,15 @@ impl OperatorPublicKey {
     pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
         let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
             .map_err(|e| KeyError::Key(e.to_string()))?;
+        let spki = if is_spki(der) {
+            Arc::from(der)
+        } else {
+            Arc::from(crate::der::spki_from_pkcs1(der))
+        };
         Ok(OperatorPublicKey {
             key: Arc::new(key),
             der: Arc::from(der),
+            spki,
         })
     }
 
@@ -86,12 +96,7 @@ impl OperatorPublicKey {
     /// The network's text form: a PEM block labelled "RSA PUBLIC KEY" around a
     /// PKIX SubjectPublicKeyInfo, in 64-character lines with a final newline.
     pub fn to_pem(&self) -> String {
-        let spki = if self.der.first() == Some(&0x30) && self.der.get(4..6) == Some(&[0x30, 0x0d]) {
-            self.der.to_vec()
-        } else {
-            crate::der::spki_from_pkcs1(&self.der)
-        };
-        let b64 = base64::engine::general_purpose::STANDARD.encode(spki);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&self.spki);
         let mut pem = String::from("-----BEGIN RSA PUBLIC KEY-----\n");
         for line in b64.as_bytes().chunks(64) {
             pem.push_str(std::str::from_utf8(line).unwrap_or_default());
@@ -99,6 +104,17 @@ impl OperatorPublicKey {
         }
         pem.push_str("-----END RSA PUBLIC KEY-----\n");
         pem
+    }
+
+    /// Base64 of [`Self::to_pem`]: the form the SSV contract's `registerOperator`
+    /// takes and the Go node compares its own key with.
+    pub fn to_base64_pem(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.to_pem())
+    }
+
+    /// The key as a PKIX SubjectPublicKeyInfo DER.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki
     }
 
     /// The DER the key was loaded from (SubjectPublicKeyInfo or PKCS#1).
@@ -204,6 +220,13 @@ impl OperatorSigner {
         }
         Ok(secret)
     }
+}
+
+/// Whether `der` starts like a SubjectPublicKeyInfo (a SEQUENCE whose first
+/// element is the rsaEncryption AlgorithmIdentifier) rather than a PKCS#1
+/// RSAPublicKey (a SEQUENCE of two INTEGERs).
+fn is_spki(der: &[u8]) -> bool {
+    der.first() == Some(&0x30) && der.get(4..6) == Some(&[0x30, 0x0d])
 }
 
 /// The DER body of a single PEM block, whatever its label.

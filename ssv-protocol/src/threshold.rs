@@ -9,7 +9,8 @@
 //! verification take caller-supplied entropy.
 
 use bls12_381::Scalar;
-use blst::min_pk::{AggregateSignature, PublicKey, SecretKey, Signature};
+use blst::min_pk::AggregateSignature;
+pub use blst::min_pk::{PublicKey, SecretKey, Signature};
 use blst::{MultiPoint, BLST_ERROR};
 use sha2::{Digest as _, Sha256};
 
