@@ -1,25 +1,30 @@
-//! The SSV operator node (issues 6 and 8).
+//! `anchor-runtime`: the SSV operator node's binary.
 //!
-//! Not built yet: today this binary only reports its version. The protocol
-//! machines it will drive live in `qbft-core` and `ssv-protocol`; the in-process
-//! demo is `cargo run --release -p examples --bin local-cluster`.
+//! Today it carries the execution-layer sync (`sync`), operator keys
+//! (`keygen`), key splitting for local networks (`keysplit`) and database
+//! inspection (`db-dump`). The full node (`node`: libp2p and the beacon node)
+//! is issue 8; the in-process demo of the protocol machines is
+//! `cargo run --release -p examples --bin local-cluster`.
+
+mod cli;
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        Some("--version") | Some("version") => {
-            println!("anchor-runtime {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!(
-                "anchor-runtime {}: the operator node is not implemented yet (execution sync: issue 6, \
-                 node: issue 8). Run the in-process demo instead: \
-                 cargo run --release -p examples --bin local-cluster",
-                env!("CARGO_PKG_VERSION")
-            );
-            ExitCode::from(2)
+    let args = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

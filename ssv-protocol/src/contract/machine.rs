@@ -101,6 +101,25 @@ pub enum SkipReason {
     OwnShare(String),
 }
 
+impl SkipReason {
+    /// A short stable name of the reason, for metric labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SkipReason::Decode(_) => "decode",
+            SkipReason::OperatorExists(_) => "operator_exists",
+            SkipReason::OperatorKeyExists => "operator_key_exists",
+            SkipReason::OperatorNotFound(_) => "operator_not_found",
+            SkipReason::CommitteeSize(_) => "committee_size",
+            SkipReason::DuplicateOperator(_) => "duplicate_operator",
+            SkipReason::UnknownOperator(_) => "unknown_operator",
+            SkipReason::Shares(_) => "shares",
+            SkipReason::OtherOwner => "other_owner",
+            SkipReason::ValidatorNotFound => "validator_not_found",
+            SkipReason::OwnShare(_) => "own_share",
+        }
+    }
+}
+
 /// Why the driver's input was refused (a driver bug, not a bad event).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DriveError {
