@@ -1,0 +1,119 @@
+//! The test contract on anvil, driven through alloy: deploy, the registry's
+//! calls from anvil's unlocked accounts, mining and reorgs.
+
+#![allow(dead_code)]
+
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{Address, Bytes, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::sol;
+use alloy::sol_types::{SolCall, SolValue};
+
+sol! {
+    interface ISSVTestRegistry {
+        function registerOperator(bytes publicKey, uint256 fee) external returns (uint64 id);
+        function removeOperator(uint64 operatorId) external;
+        function registerValidator(bytes publicKey, uint64[] operatorIds, bytes shares) external;
+        function bulkRegisterValidator(bytes[] publicKeys, uint64[] operatorIds, bytes[] shares) external;
+        function removeValidator(bytes publicKey, uint64[] operatorIds) external;
+        function exitValidator(bytes publicKey, uint64[] operatorIds) external;
+        function liquidate(address owner, uint64[] operatorIds) external;
+        function reactivate(uint64[] operatorIds, uint256 amount) external;
+        function setFeeRecipientAddress(address recipientAddress) external;
+        function emitIgnored() external;
+    }
+}
+
+pub use ISSVTestRegistry as Registry;
+
+/// The deployed contract and anvil's accounts.
+pub struct Chain {
+    pub provider: DynProvider,
+    pub contract: Address,
+    pub accounts: Vec<Address>,
+}
+
+impl Chain {
+    /// Deploys `bytecode` from the first account.
+    pub async fn deploy(url: &str, bytecode: Vec<u8>) -> Chain {
+        let provider = ProviderBuilder::new().connect(url).await.unwrap().erased();
+        let accounts = provider.get_accounts().await.unwrap();
+        let tx = TransactionRequest::default()
+            .with_from(accounts[0])
+            .with_deploy_code(Bytes::from(bytecode));
+        let receipt = provider
+            .send_transaction(tx)
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(receipt.status(), "deploy reverted");
+        Chain {
+            provider,
+            contract: receipt.contract_address.unwrap(),
+            accounts,
+        }
+    }
+
+    /// A transaction request calling the contract.
+    pub fn request(&self, from: Address, call: impl SolCall) -> TransactionRequest {
+        TransactionRequest::default()
+            .with_from(from)
+            .with_to(self.contract)
+            .with_input(Bytes::from(call.abi_encode()))
+            .with_gas_limit(3_000_000)
+    }
+
+    /// Sends a call and waits for it to be mined; returns its block.
+    pub async fn send(&self, from: Address, call: impl SolCall) -> u64 {
+        let receipt = self
+            .provider
+            .send_transaction(self.request(from, call))
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(receipt.status(), "call reverted");
+        receipt.block_number.unwrap()
+    }
+
+    pub async fn head(&self) -> u64 {
+        self.provider.get_block_number().await.unwrap()
+    }
+
+    /// Mines `n` empty blocks.
+    pub async fn mine(&self, n: u64) {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("anvil_mine".into(), (format!("0x{n:x}"),))
+            .await
+            .unwrap();
+    }
+
+    /// Replaces the last `depth` blocks with new ones holding `txs` (each with
+    /// its block offset among the new blocks).
+    pub async fn reorg(&self, depth: u64, txs: Vec<(TransactionRequest, u64)>) {
+        let pairs: Vec<serde_json::Value> = txs
+            .into_iter()
+            .map(|(tx, offset)| serde_json::json!([tx, offset]))
+            .collect();
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("anvil_reorg".into(), (depth, pairs))
+            .await
+            .unwrap();
+    }
+}
+
+/// The `publicKey` the contract's OperatorAdded carries: `abi.encode(bytes)` of
+/// the base64 PEM text.
+pub fn operator_key_payload(base64_pem: &str) -> Bytes {
+    Bytes::from(Bytes::from(base64_pem.as_bytes().to_vec()).abi_encode())
+}
+
+pub fn u256(v: u64) -> U256 {
+    U256::from(v)
+}
