@@ -517,3 +517,49 @@ fn decoder_reads_what_the_encoder_wrote() {
         Ok(None)
     );
 }
+
+#[test]
+fn node_registry_from_the_contract_carries_our_share_once_beacon_knows_the_index() {
+    use ssv_protocol::node::{BeaconMetadata, Registry};
+    use std::collections::BTreeMap;
+    let mut w = World::new(5, Some(1));
+    let alice = owner(1);
+    for i in 0..5 {
+        w.add_operator(i, alice);
+    }
+    let (sk_a, sk_b) = (validator_key(11), validator_key(12));
+    let (pk_a, pk_b) = (sk_a.sk_to_pk().to_bytes(), sk_b.sk_to_pk().to_bytes());
+    let blob = w.blob(&sk_a, &[1, 2, 3, 4], &alice, 0);
+    w.add_validator(alice, &[1, 2, 3, 4], &pk_a, blob);
+    let blob = w.blob(&sk_b, &[1, 3, 4, 5], &alice, 1);
+    w.add_validator(alice, &[1, 3, 4, 5], &pk_b, blob);
+    w.feed(
+        vec![topic(EVENT_SIGNATURES[6]), addr_word(&alice)],
+        encode(&[Val::Addr(owner(9))]),
+    );
+    let state = w.machine.state();
+    let mut beacon = BTreeMap::new();
+    beacon.insert(
+        pk_a,
+        BeaconMetadata {
+            index: 40,
+            active: true,
+        },
+    );
+    let reg = Registry::from_contract(state, &beacon, [0, 0, 4, 2], [0; 32]);
+    assert_eq!(reg.operators.len(), 5);
+    let a = reg.validators.iter().find(|v| v.pubkey == pk_a).unwrap();
+    let share = a.share.as_ref().unwrap();
+    assert_eq!(share.validator_index, 40);
+    assert_eq!(
+        share.share_pubkey, state.validators[&pk_a].share_pubkeys[1],
+        "operator 2 is second"
+    );
+    assert_eq!(share.fee_recipient, owner(9).0);
+    assert_eq!(share.committee.len(), 4);
+    assert!(a.runs());
+    // Not in our committee: no share. Unknown to the beacon node: no index.
+    let b = reg.validators.iter().find(|v| v.pubkey == pk_b).unwrap();
+    assert!(b.share.is_none() && b.index.is_none() && !b.runs());
+    assert_eq!(reg.scheduled().len(), 1);
+}

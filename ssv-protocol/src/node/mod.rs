@@ -51,7 +51,7 @@ use crate::validation::{MessageValidator, SlotClock, ValidationError};
 use crate::wire::{Role, SsvMessage};
 
 pub use checks::ChainValueChecks;
-pub use registry::{RegisteredValidator, Registry};
+pub use registry::{BeaconMetadata, RegisteredValidator, Registry};
 
 /// The node's settings.
 #[derive(Clone)]

@@ -139,3 +139,80 @@ impl Registry {
         out
     }
 }
+
+/// What the beacon chain says of a validator (from the beacon node's validator
+/// endpoint): its index and whether it is active.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BeaconMetadata {
+    /// Its beacon index.
+    pub index: u64,
+    /// Whether it is active (attesting) now.
+    pub active: bool,
+}
+
+impl Registry {
+    /// The node's registry from the contract's: every operator whose key parses,
+    /// every validator with its beacon metadata where known, and our share
+    /// (public parts only; secrets stay with the key store) where `own` is in
+    /// its committee.
+    pub fn from_contract(
+        state: &crate::contract::ContractState,
+        beacon: &BTreeMap<[u8; 48], BeaconMetadata>,
+        domain_type: [u8; 4],
+        graffiti: [u8; 32],
+    ) -> Registry {
+        use crate::wire::ShareMember;
+        let operators = state
+            .operators
+            .iter()
+            .filter_map(|(id, o)| {
+                Some((*id, OperatorPublicKey::from_base64_pem(&o.public_key).ok()?))
+            })
+            .collect();
+        let validators = state
+            .validators
+            .iter()
+            .map(|(pubkey, v)| {
+                let meta = beacon.get(pubkey);
+                let own_position = state
+                    .own_operator
+                    .and_then(|own| v.operators.iter().position(|id| *id == own))
+                    .filter(|_| v.own_encrypted_share.is_some());
+                let share = own_position.and_then(|pos| {
+                    Some(Share {
+                        validator_index: meta?.index,
+                        validator_pubkey: *pubkey,
+                        share_pubkey: *v.share_pubkeys.get(pos)?,
+                        committee: v
+                            .operators
+                            .iter()
+                            .zip(&v.share_pubkeys)
+                            .map(|(id, key)| ShareMember {
+                                share_pubkey: *key,
+                                signer: *id,
+                            })
+                            .collect(),
+                        domain_type,
+                        fee_recipient: state
+                            .owners
+                            .get(&v.owner)
+                            .map_or(v.owner.0, |o| o.fee_recipient.0),
+                        graffiti,
+                    })
+                });
+                RegisteredValidator {
+                    pubkey: *pubkey,
+                    index: meta.map(|m| m.index),
+                    operators: v.operators.clone(),
+                    liquidated: v.liquidated,
+                    active: meta.is_some_and(|m| m.active),
+                    share,
+                }
+            })
+            .collect();
+        Registry {
+            operators,
+            validators,
+        }
+    }
+}
