@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 use ssv_protocol::contract::Address;
+use ssv_protocol::identifiers::Network as SsvNetwork;
 
 /// What the node needs to know of an SSV network.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,38 +44,35 @@ pub enum NetworkError {
     },
 }
 
-/// The presets: (name, contract, deploy block, domain type), as the live
-/// networks have them (protocol facts §5; the Go node's `networkconfig`).
-const PRESETS: [(&str, &str, u64, [u8; 4]); 4] = [
+/// The presets: (network, contract, deploy block), as the live networks have
+/// them (protocol facts §5; the Go node's `networkconfig`). Names and domain
+/// types come from `ssv_protocol::identifiers::Network`.
+const PRESETS: [(SsvNetwork, &str, u64); 4] = [
     (
-        "mainnet",
+        SsvNetwork::Mainnet,
         "0xDD9BC35aE942eF0cFa76930954a156B3fF30a4E1",
         17_507_487,
-        [0, 0, 0, 1],
     ),
     (
-        "holesky",
+        SsvNetwork::Holesky,
         "0x38A4794cCEd47d3baf7370CcC43B560D3a1beEFA",
         181_612,
-        [0, 0, 5, 2],
     ),
     (
-        "hoodi",
+        SsvNetwork::Hoodi,
         "0x58410Bef803ECd7E63B23664C586A6DB72DAf59c",
         1_065,
-        [0, 0, 5, 3],
     ),
     (
-        "sepolia",
+        SsvNetwork::Sepolia,
         "0x261419B48F36EdF420743E9f91bABF4856e76f99",
         7_795_814,
-        [0, 0, 5, 0x69],
     ),
 ];
 
 /// The names of the presets.
 pub fn preset_names() -> impl Iterator<Item = &'static str> {
-    PRESETS.iter().map(|p| p.0)
+    PRESETS.iter().map(|p| p.0.name())
 }
 
 /// The file form of a local network (TOML):
@@ -98,16 +96,16 @@ struct NetworkFile {
 impl Network {
     /// A preset by name.
     pub fn preset(name: &str) -> Result<Network, NetworkError> {
-        let (name, contract, deploy_block, domain) = PRESETS
+        let (network, contract, deploy_block) = PRESETS
             .iter()
-            .find(|p| p.0 == name)
+            .find(|p| p.0.name() == name)
             .ok_or_else(|| NetworkError::Unknown(name.to_string()))?;
         Ok(Network {
-            name: name.to_string(),
+            name: network.name().to_string(),
             // The preset table holds valid addresses; a test parses every one.
             contract: Address::from_hex(contract).unwrap_or_default(),
             deploy_block: *deploy_block,
-            domain: *domain,
+            domain: network.domain_type(),
         })
     }
 

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use super::events::keccak256;
 use super::Address;
 
 /// A registered operator.
@@ -165,17 +164,8 @@ impl ContractState {
     }
 }
 
-/// The SSV contract's cluster ID: keccak256 of the owner's 20 bytes, then each
-/// operator ID in ascending order as a 32-byte big-endian integer
-/// (`abi.encodePacked(address, uint256[])`).
+/// The SSV contract's cluster ID of (owner, operators): see
+/// [`crate::identifiers::cluster_id`].
 pub fn cluster_id(owner: &Address, operators: &[u64]) -> [u8; 32] {
-    let mut ids = operators.to_vec();
-    ids.sort_unstable();
-    let mut packed = Vec::with_capacity(20 + 32 * ids.len());
-    packed.extend_from_slice(&owner.0);
-    for id in ids {
-        packed.extend_from_slice(&[0u8; 24]);
-        packed.extend_from_slice(&id.to_be_bytes());
-    }
-    keccak256(&packed)
+    crate::identifiers::cluster_id(&owner.0, operators)
 }
