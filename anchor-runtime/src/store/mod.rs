@@ -162,6 +162,17 @@ impl Store {
         }
     }
 
+    /// Every row of a parameterless query, mapped by `f`.
+    pub(crate) fn query<T>(
+        &self,
+        sql: &str,
+        f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], f).map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<T>, _>>().map_err(|e| self.err(e))
+    }
+
     fn configure(&self) -> Result<(), StoreError> {
         // WAL with full sync: a committed block survives a crash of the process
         // or of the machine.

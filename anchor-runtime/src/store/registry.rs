@@ -145,64 +145,39 @@ impl Store {
             table,
         };
         let mut state = ContractState::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, owner, public_key FROM operators ORDER BY id")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, Vec<u8>>(2)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (id, owner, public_key) = row.map_err(|e| self.err(e))?;
-            let owner = array(owner).ok_or_else(|| corrupt("operators"))?;
-            state.operators.insert(
-                id as u64,
-                OperatorRecord {
-                    owner: Address(owner),
-                    public_key,
-                },
-            );
+        let operators = self.query("SELECT id, owner, public_key FROM operators", |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        for (id, owner, public_key) in operators {
+            let owner = Address(array(owner).ok_or_else(|| corrupt("operators"))?);
+            state
+                .operators
+                .insert(id as u64, OperatorRecord { owner, public_key });
         }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT address, fee_recipient, nonce FROM owners")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, Option<u16>>(2)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (address, recipient, nonce) = row.map_err(|e| self.err(e))?;
+        let owners = self.query("SELECT address, fee_recipient, nonce FROM owners", |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Option<u16>>(2)?,
+            ))
+        })?;
+        for (address, recipient, nonce) in owners {
             let (Some(address), Some(recipient)) = (array(address), array(recipient)) else {
                 return Err(corrupt("owners"));
             };
-            state.owners.insert(
-                Address(address),
-                OwnerRecord {
-                    fee_recipient: Address(recipient),
-                    nonce,
-                },
-            );
+            let record = OwnerRecord {
+                fee_recipient: Address(recipient),
+                nonce,
+            };
+            state.owners.insert(Address(address), record);
         }
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT pubkey, owner, cluster_id, liquidated, own_encrypted_share, added_block FROM validators",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        let validators = self.query(
+            "SELECT pubkey, owner, cluster_id, liquidated, own_encrypted_share, added_block FROM validators",
+            |r| {
                 Ok((
                     r.get::<_, Vec<u8>>(0)?,
                     r.get::<_, Vec<u8>>(1)?,
@@ -211,44 +186,36 @@ impl Store {
                     r.get::<_, Option<Vec<u8>>>(4)?,
                     r.get::<_, i64>(5)?,
                 ))
-            })
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (pubkey, owner, cluster, liquidated, own_encrypted_share, added_block) =
-                row.map_err(|e| self.err(e))?;
+            },
+        )?;
+        for (pubkey, owner, cluster, liquidated, own_encrypted_share, added_block) in validators {
             let (Some(pubkey), Some(owner), Some(cluster_id)) =
                 (array(pubkey), array(owner), array(cluster))
             else {
                 return Err(corrupt("validators"));
             };
-            state.validators.insert(
-                pubkey,
-                ValidatorRecord {
-                    owner: Address(owner),
-                    operators: Vec::new(),
-                    share_pubkeys: Vec::new(),
-                    cluster_id,
-                    liquidated,
-                    own_encrypted_share,
-                    added_block: added_block as u64,
-                },
-            );
+            let record = ValidatorRecord {
+                owner: Address(owner),
+                operators: Vec::new(),
+                share_pubkeys: Vec::new(),
+                cluster_id,
+                liquidated,
+                own_encrypted_share,
+                added_block: added_block as u64,
+            };
+            state.validators.insert(pubkey, record);
         }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT validator, operator_id, share_pubkey FROM shares ORDER BY validator, position")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        let shares = self.query(
+            "SELECT validator, operator_id, share_pubkey FROM shares ORDER BY validator, position",
+            |r| {
                 Ok((
                     r.get::<_, Vec<u8>>(0)?,
                     r.get::<_, i64>(1)?,
                     r.get::<_, Vec<u8>>(2)?,
                 ))
-            })
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (validator, id, share) = row.map_err(|e| self.err(e))?;
+            },
+        )?;
+        for (validator, id, share) in shares {
             let (Some(validator), Some(share)) = (array::<48>(validator), array(share)) else {
                 return Err(corrupt("shares"));
             };
@@ -259,15 +226,11 @@ impl Store {
             v.operators.push(id as u64);
             v.share_pubkeys.push(share);
         }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT pubkey, block FROM exit_requests ORDER BY seq")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (pubkey, block) = row.map_err(|e| self.err(e))?;
+        let exits = self.query(
+            "SELECT pubkey, block FROM exit_requests ORDER BY seq",
+            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)),
+        )?;
+        for (pubkey, block) in exits {
             let pubkey = array(pubkey).ok_or_else(|| corrupt("exit_requests"))?;
             state.exit_requests.push((pubkey, block as u64));
         }
@@ -280,20 +243,16 @@ impl Store {
 
     /// Every skipped event, in chain order.
     pub fn skipped_events(&self) -> Result<Vec<StoredSkip>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT block, log_index, event, reason FROM skipped_events ORDER BY block, log_index")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        self.query(
+            "SELECT block, log_index, event, reason FROM skipped_events ORDER BY block, log_index",
+            |r| {
                 Ok(StoredSkip {
                     block: r.get::<_, i64>(0)? as u64,
                     log_index: r.get::<_, i64>(1)? as u64,
                     event: r.get(2)?,
                     reason: r.get(3)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 }
