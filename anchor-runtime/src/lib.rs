@@ -14,4 +14,5 @@ pub mod keys;
 pub mod lock;
 pub mod metrics_catalog;
 pub mod network;
+pub mod p2p;
 pub mod store;
