@@ -207,8 +207,10 @@ impl P2pService {
         mut commands: mpsc::Receiver<P2pCommand>,
         events: mpsc::Sender<P2pEvent>,
     ) {
+        let mut sweep = tokio::time::interval(Duration::from_millis(250));
         loop {
             tokio::select! {
+                now = sweep.tick() => self.drop_refused(now),
                 command = commands.recv() => match command {
                     Some(command) => self.command(command, &events).await,
                     None => return,
