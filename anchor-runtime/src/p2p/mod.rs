@@ -3,6 +3,7 @@
 //! ([`handshake`]), the SSV node-record fields and discovery filter
 //! ([`enr_fields`]), and the swarm task ([`service`]).
 
+pub mod discovery;
 pub mod enr_fields;
 pub mod gossip;
 pub mod handshake;
