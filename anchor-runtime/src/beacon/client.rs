@@ -1,0 +1,254 @@
+//! The beacon nodes over the standard Beacon API: several endpoints, the last
+//! one that answered tried first; JSON calls; the `head` event stream.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use serde_json::Value;
+use ssv_protocol::scheduler::{DutiesRequest, DutiesResponse, HeadEvent};
+
+use super::duties::{duties_call, parse_duties, parse_head};
+use super::json::{bytes, uint, JsonError};
+use crate::eth::redact;
+
+/// Why a beacon call failed on every endpoint.
+#[derive(Debug, thiserror::Error)]
+pub enum BeaconError {
+    /// No endpoint answered.
+    #[error("{path}: no beacon node answered ({last})")]
+    Unreachable {
+        /// The API path.
+        path: String,
+        /// The last endpoint's error.
+        last: String,
+    },
+    /// The answer was not what the API defines.
+    #[error(transparent)]
+    Json(#[from] JsonError),
+}
+
+/// The genesis of the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Genesis {
+    /// Genesis time, Unix seconds.
+    pub time: u64,
+    /// The genesis validators root.
+    pub validators_root: [u8; 32],
+    /// The genesis fork version.
+    pub fork_version: [u8; 4],
+}
+
+/// The beacon endpoints.
+#[derive(Debug)]
+pub struct BeaconClient {
+    urls: Vec<String>,
+    http: reqwest::Client,
+    current: AtomicUsize,
+}
+
+impl BeaconClient {
+    /// A client over `urls` (without trailing slashes).
+    pub fn new(urls: Vec<String>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        BeaconClient {
+            urls: urls
+                .into_iter()
+                .map(|u| u.trim_end_matches('/').to_string())
+                .collect(),
+            http,
+            current: AtomicUsize::new(0),
+        }
+    }
+
+    /// One JSON call, tried on every endpoint in turn from the last good one.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, BeaconError> {
+        let n = self.urls.len();
+        let start = self.current.load(Ordering::Relaxed);
+        let mut last = String::from("no endpoints");
+        for k in 0..n {
+            let i = (start + k) % n;
+            let url = format!("{}{path}", self.urls[i]);
+            let mut req = self.http.request(method.clone(), &url);
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let result = async {
+                let resp = req.send().await.map_err(|e| e.to_string())?;
+                let status = resp.status();
+                let text = resp.text().await.map_err(|e| e.to_string())?;
+                if !status.is_success() {
+                    return Err(format!(
+                        "HTTP {status}: {}",
+                        text.chars().take(200).collect::<String>()
+                    ));
+                }
+                if text.is_empty() {
+                    return Ok(Value::Null);
+                }
+                serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))
+            }
+            .await;
+            match result {
+                Ok(v) => {
+                    self.current.store(i, Ordering::Relaxed);
+                    return Ok(v);
+                }
+                Err(e) => {
+                    metrics::counter!("ssv_beacon_errors_total").increment(1);
+                    last = format!("{}: {e}", redact(&self.urls[i]));
+                }
+            }
+        }
+        Err(BeaconError::Unreachable {
+            path: path.to_string(),
+            last,
+        })
+    }
+
+    /// A duty fetch; failures are answers too (the scheduler retries).
+    pub async fn duties(&self, req: &DutiesRequest) -> DutiesResponse {
+        let (method, path, body) = duties_call(req);
+        match self.call(method, &path, body.as_ref()).await {
+            Ok(v) => {
+                parse_duties(req, &v).unwrap_or_else(|e| DutiesResponse::Failed(e.to_string()))
+            }
+            Err(e) => DutiesResponse::Failed(e.to_string()),
+        }
+    }
+
+    /// The chain's genesis.
+    pub async fn genesis(&self) -> Result<Genesis, BeaconError> {
+        let v = self
+            .call(reqwest::Method::GET, "/eth/v1/beacon/genesis", None)
+            .await?;
+        Ok(Genesis {
+            time: uint(&v, &["data", "genesis_time"])?,
+            validators_root: bytes(&v, &["data", "genesis_validators_root"])?,
+            fork_version: bytes(&v, &["data", "genesis_fork_version"])?,
+        })
+    }
+
+    /// Head events from the endpoint in use, reconnecting (to the next
+    /// endpoint) when the stream ends or fails.
+    pub fn head_events(&self) -> impl Stream<Item = HeadEvent> + Send + 'static {
+        let urls = self.urls.clone();
+        let http = reqwest::Client::new();
+        let start = self.current.load(Ordering::Relaxed);
+        head_stream(http, urls, start)
+    }
+}
+
+fn head_stream(
+    http: reqwest::Client,
+    urls: Vec<String>,
+    start: usize,
+) -> impl Stream<Item = HeadEvent> + Send + 'static {
+    futures::stream::unfold(
+        (http, urls, start, None::<reqwest::Response>, String::new()),
+        |(http, urls, mut i, mut resp, mut buf)| async move {
+            loop {
+                if resp.is_none() {
+                    let url = format!(
+                        "{}/eth/v1/events?topics=head",
+                        urls.get(i % urls.len().max(1))?
+                    );
+                    match http
+                        .get(&url)
+                        .header("accept", "text/event-stream")
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().is_success() => {
+                            resp = Some(r);
+                            buf.clear();
+                        }
+                        _ => {
+                            i += 1;
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                            continue;
+                        }
+                    }
+                }
+                let Some(r) = resp.as_mut() else { continue };
+                match r.chunk().await {
+                    Ok(Some(chunk)) => {
+                        buf.push_str(&String::from_utf8_lossy(&chunk));
+                        let (events, rest) = split_events(&buf);
+                        buf = rest;
+                        if let Some(head) = events
+                            .into_iter()
+                            .filter(|(name, _)| name == "head")
+                            .find_map(|(_, data)| {
+                                serde_json::from_str(&data)
+                                    .ok()
+                                    .and_then(|v| parse_head(&v).ok())
+                            })
+                        {
+                            return Some((head, (http, urls, i, resp, buf)));
+                        }
+                    }
+                    _ => {
+                        resp = None;
+                        i += 1;
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                }
+            }
+        },
+    )
+    .boxed()
+}
+
+/// Splits server-sent-event text into complete (event, data) pairs and the
+/// incomplete rest.
+pub fn split_events(text: &str) -> (Vec<(String, String)>, String) {
+    let normalized = text.replace("\r\n", "\n");
+    let mut events = Vec::new();
+    let mut rest = normalized.as_str();
+    while let Some(end) = rest.find("\n\n") {
+        let block = &rest[..end];
+        rest = &rest[end + 2..];
+        let mut name = String::from("message");
+        let mut data = String::new();
+        for line in block.lines() {
+            if let Some(v) = line.strip_prefix("event:") {
+                name = v.trim().to_string();
+            } else if let Some(v) = line.strip_prefix("data:") {
+                if !data.is_empty() {
+                    data.push('\n');
+                }
+                data.push_str(v.trim_start());
+            }
+        }
+        if !data.is_empty() {
+            events.push((name, data));
+        }
+    }
+    (events, rest.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_complete_events_and_keeps_the_rest() {
+        let text =
+            "event: head\ndata: {\"slot\":\"1\"}\n\n: keepalive\n\nevent: head\r\ndata: {\"sl";
+        let (events, rest) = split_events(text);
+        assert_eq!(
+            events,
+            vec![("head".to_string(), "{\"slot\":\"1\"}".to_string())]
+        );
+        assert_eq!(rest, "event: head\ndata: {\"sl");
+    }
+}
