@@ -25,6 +25,7 @@ sol! {
     }
 }
 
+#[allow(unused_imports)] // not every test binary calls the contract
 pub use ISSVTestRegistry as Registry;
 
 /// The deployed contract and anvil's accounts.
