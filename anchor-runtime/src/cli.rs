@@ -88,6 +88,15 @@ struct SyncArgs {
     /// providers that limit ranges).
     #[arg(long, env = "ANCHOR_ETH_BATCH_BLOCKS", default_value_t = 200)]
     eth_batch_blocks: u64,
+    /// Address the API and metrics endpoints listen on.
+    #[arg(long, env = "ANCHOR_HTTP_ADDRESS", default_value = "127.0.0.1")]
+    http_address: std::net::IpAddr,
+    /// Port of the node API (/v1/node/...); 0 turns it off.
+    #[arg(long, env = "ANCHOR_API_PORT", default_value_t = 16000)]
+    api_port: u16,
+    /// Port of the Prometheus metrics endpoint (/metrics); 0 turns it off.
+    #[arg(long, env = "ANCHOR_METRICS_PORT", default_value_t = 15000)]
+    metrics_port: u16,
     /// Head polling interval for http:// endpoints, in milliseconds.
     #[arg(long, env = "ANCHOR_ETH_POLL_MS", default_value_t = 2000)]
     poll_interval_ms: u64,
@@ -250,8 +259,12 @@ fn sync(args: SyncArgs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    let store_path = Store::file_in(&args.data_dir);
+    let http = (args.http_address, args.api_port, args.metrics_port);
+    let network_name = network.name.clone();
     runtime.block_on(async move {
-        let (syncer, _status) = EventSyncer::new(client, store, key, config).map_err(|e| e.to_string())?;
+        let (syncer, sync_status) = EventSyncer::new(client, store, key, config).map_err(|e| e.to_string())?;
+        start_http(http, network_name, store_path, sync_status)?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             shutdown_signal().await;
@@ -261,6 +274,78 @@ fn sync(args: SyncArgs) -> Result<(), String> {
         tracing::info!(network = %network.name, contract = %network.contract, "execution sync starting");
         syncer.run(stop_rx).await.map_err(|e| e.to_string())
     })
+}
+
+/// Starts the API and metrics endpoints, and a task keeping their status
+/// current from the syncer and the database.
+fn start_http(
+    (address, api_port, metrics_port): (std::net::IpAddr, u16, u16),
+    network: String,
+    store_path: PathBuf,
+    sync_status: tokio::sync::watch::Receiver<anchor_runtime::eth::SyncStatus>,
+) -> Result<(), String> {
+    use anchor_runtime::api::{self, Component, NodeStatus, SharedStatus};
+    let status: SharedStatus = Default::default();
+    if metrics_port != 0 {
+        let handle = api::install_metrics()?;
+        let addr = std::net::SocketAddr::new(address, metrics_port);
+        tokio::spawn(async move {
+            if let Err(e) = api::serve(addr, api::metrics_router(handle)).await {
+                tracing::error!(error = %e, "metrics endpoint stopped");
+            }
+        });
+    }
+    if api_port != 0 {
+        let addr = std::net::SocketAddr::new(address, api_port);
+        let router = api::api_router(status.clone());
+        tokio::spawn(async move {
+            if let Err(e) = api::serve(addr, router).await {
+                tracing::error!(error = %e, "API stopped");
+            }
+        });
+    }
+    tokio::spawn(async move {
+        loop {
+            let sync = sync_status.borrow().clone();
+            let state = Store::open_read_only(&store_path)
+                .and_then(|s| s.load_registry())
+                .ok();
+            let mut next = NodeStatus::default();
+            next.identity.version = env!("CARGO_PKG_VERSION").to_string();
+            next.identity.network = network.clone();
+            next.identity.operator_id = state.as_ref().and_then(|s| s.own_operator);
+            if let Some(state) = &state {
+                next.validators = state
+                    .validators
+                    .iter()
+                    .filter(|(_, v)| v.own_encrypted_share.is_some())
+                    .map(|(pk, v)| (format!("0x{}", hex::encode(pk)), None, v.liquidated))
+                    .collect();
+            }
+            let detail = match (&sync.last_error, sync.last_block, sync.head) {
+                (Some(e), _, _) => e.clone(),
+                (None, last, head) => format!(
+                    "{} sync at block {} of head {}",
+                    if sync.live { "live" } else { "historical" },
+                    last.map_or("none".into(), |b| b.to_string()),
+                    head.map_or("unknown".into(), |h| h.to_string())
+                ),
+            };
+            next.health.insert(
+                "execution".into(),
+                Component {
+                    ok: sync.last_error.is_none() && sync.head.is_some(),
+                    detail,
+                },
+            );
+            if let Ok(mut s) = status.write() {
+                *s = next;
+            }
+            // Once a second at most: the database is opened for each refresh.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    Ok(())
 }
 
 /// SIGINT or SIGTERM.

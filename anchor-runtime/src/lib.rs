@@ -8,6 +8,7 @@
 //! No protocol decision is made here: which events apply, and how, is decided
 //! by `ssv_protocol::contract::RegistryMachine`; this crate carries out IO.
 
+pub mod api;
 pub mod beacon;
 pub mod dump;
 pub mod eth;

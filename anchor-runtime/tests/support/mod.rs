@@ -3,3 +3,4 @@
 pub mod chain;
 pub mod devtools;
 pub mod lodestar;
+pub mod promtool;
