@@ -62,6 +62,7 @@ impl SyncNode {
             .arg("--password-file")
             .arg(&setup.password)
             .args(["--eth-batch-blocks", &batch.to_string()])
+            .args(["--api-port", "0", "--metrics-port", "0"])
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(log)
