@@ -126,6 +126,20 @@ fn sync_refuses_bad_settings_with_clear_errors() {
         path(&data),
     ]));
     assert!(err.contains("unknown network \"goerli\""), "{err}");
+    // `sync` on the network file against a dead endpoint, with extra arguments.
+    let sync_with = |net: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "sync",
+            "--network-config",
+            path(net),
+            "--eth-url",
+            "ws://127.0.0.1:1",
+            "--data-dir",
+            path(&data),
+        ];
+        args.extend_from_slice(extra);
+        stderr(run(&args))
+    };
     // A broken network file names itself and the bad field.
     let net = dir.path().join("net.toml");
     std::fs::write(
@@ -133,15 +147,7 @@ fn sync_refuses_bad_settings_with_clear_errors() {
         "name = \"x\"\ncontract = \"0x12\"\ndomain = \"0x00000402\"\n",
     )
     .unwrap();
-    let err = stderr(run(&[
-        "sync",
-        "--network-config",
-        path(&net),
-        "--eth-url",
-        "ws://127.0.0.1:1",
-        "--data-dir",
-        path(&data),
-    ]));
+    let err = sync_with(&net, &[]);
     assert!(
         err.contains("net.toml") && err.contains("contract"),
         "{err}"
@@ -150,19 +156,15 @@ fn sync_refuses_bad_settings_with_clear_errors() {
     std::fs::write(&net, "name = \"x\"\ncontract = \"0x1111111111111111111111111111111111111111\"\ndomain = \"0x00000402\"\n").unwrap();
     let wrong = dir.path().join("wrong");
     std::fs::write(&wrong, "nope").unwrap();
-    let err = stderr(run(&[
-        "sync",
-        "--network-config",
-        path(&net),
-        "--eth-url",
-        "ws://127.0.0.1:1",
-        "--data-dir",
-        path(&data),
-        "--operator-keystore",
-        path(&keystore),
-        "--password-file",
-        path(&wrong),
-    ]));
+    let err = sync_with(
+        &net,
+        &[
+            "--operator-keystore",
+            path(&keystore),
+            "--password-file",
+            path(&wrong),
+        ],
+    );
     assert!(err.contains("wrong password"), "{err}");
     // A database of another network.
     anchor_runtime::store::Store::open(
@@ -170,30 +172,14 @@ fn sync_refuses_bad_settings_with_clear_errors() {
         "other:00000001",
     )
     .unwrap();
-    let err = stderr(run(&[
-        "sync",
-        "--network-config",
-        path(&net),
-        "--eth-url",
-        "ws://127.0.0.1:1",
-        "--data-dir",
-        path(&data),
-    ]));
+    let err = sync_with(&net, &[]);
     assert!(
         err.contains("belongs to network \"other:00000001\""),
         "{err}"
     );
     // A data directory in use.
     let _held = anchor_runtime::lock::lock_data_dir(&data).unwrap();
-    let err = stderr(run(&[
-        "sync",
-        "--network-config",
-        path(&net),
-        "--eth-url",
-        "ws://127.0.0.1:1",
-        "--data-dir",
-        path(&data),
-    ]));
+    let err = sync_with(&net, &[]);
     assert!(
         err.contains("in use by another anchor-runtime process"),
         "{err}"
