@@ -12,6 +12,7 @@ pub mod api;
 pub mod beacon;
 pub mod dump;
 pub mod eth;
+pub mod json_path;
 pub mod keys;
 pub mod lock;
 pub mod metrics_catalog;

@@ -9,8 +9,8 @@ use serde_json::Value;
 use ssv_protocol::scheduler::{DutiesRequest, DutiesResponse, HeadEvent};
 
 use super::duties::{duties_call, parse_duties, parse_head};
-use super::json::{bytes, uint, JsonError};
 use crate::eth::redact;
+use crate::json_path::{bytes, uint, JsonError};
 
 /// Why a beacon call failed on every endpoint.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use ssv_protocol::scheduler::{
     AttesterDuty, DutiesRequest, DutiesResponse, HeadEvent, ProposerDuty, SyncDuty,
 };
 
-use super::json::{bytes, data_array, uint, uints, JsonError};
+use crate::json_path::{bytes, data_array, uint, uints, JsonError};
 
 /// The method, path and body of a duty fetch.
 pub fn duties_call(req: &DutiesRequest) -> (reqwest::Method, String, Option<Value>) {

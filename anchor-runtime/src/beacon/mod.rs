@@ -3,6 +3,5 @@
 
 mod client;
 pub mod duties;
-pub mod json;
 
 pub use client::{split_events, BeaconClient, BeaconError, Genesis};

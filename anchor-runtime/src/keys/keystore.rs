@@ -15,6 +15,8 @@ use aws_lc_rs::cipher::{
 };
 use aws_lc_rs::pbkdf2;
 use serde_json::{json, Value};
+
+use crate::json_path::{field, hex_vec, uint, JsonError};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
@@ -83,32 +85,18 @@ pub fn encrypt(
     }))
 }
 
-fn field<'a>(v: &'a Value, path: &[&str]) -> Result<&'a Value, KeystoreError> {
-    path.iter()
-        .try_fold(v, |v, k| v.get(k))
-        .ok_or_else(|| KeystoreError::Format(format!("missing {}", path.join("."))))
-}
-
-fn hex_field(v: &Value, path: &[&str]) -> Result<Vec<u8>, KeystoreError> {
-    let text = field(v, path)?
-        .as_str()
-        .ok_or_else(|| KeystoreError::Format(format!("{} is not a string", path.join("."))))?;
-    hex::decode(text.trim_start_matches("0x"))
-        .map_err(|_| KeystoreError::Format(format!("{} is not hex", path.join("."))))
-}
-
-fn number_field(v: &Value, path: &[&str]) -> Result<u64, KeystoreError> {
-    field(v, path)?
-        .as_u64()
-        .ok_or_else(|| KeystoreError::Format(format!("{} is not a number", path.join("."))))
+impl From<JsonError> for KeystoreError {
+    fn from(e: JsonError) -> Self {
+        KeystoreError::Format(e.0)
+    }
 }
 
 fn derive(crypto: &Value, password: &[u8]) -> Result<Vec<u8>, KeystoreError> {
     let function = field(crypto, &["kdf", "function"])?
         .as_str()
         .unwrap_or_default();
-    let salt = hex_field(crypto, &["kdf", "params", "salt"])?;
-    let dklen = number_field(crypto, &["kdf", "params", "dklen"])? as usize;
+    let salt = hex_vec(crypto, &["kdf", "params", "salt"])?;
+    let dklen = uint(crypto, &["kdf", "params", "dklen"])? as usize;
     if !(32..=64).contains(&dklen) {
         return Err(KeystoreError::Format(format!("dklen {dklen}")));
     }
@@ -120,16 +108,16 @@ fn derive(crypto: &Value, password: &[u8]) -> Result<Vec<u8>, KeystoreError> {
             if prf != "hmac-sha256" {
                 return Err(KeystoreError::Format(format!("prf {prf:?}")));
             }
-            let rounds = u32::try_from(number_field(crypto, &["kdf", "params", "c"])?)
+            let rounds = u32::try_from(uint(crypto, &["kdf", "params", "c"])?)
                 .ok()
                 .and_then(NonZeroU32::new)
                 .ok_or_else(|| KeystoreError::Format("kdf.params.c".into()))?;
             Ok(pbkdf2_key(password, &salt, rounds, dklen))
         }
         "scrypt" => {
-            let n = number_field(crypto, &["kdf", "params", "n"])?;
-            let r = number_field(crypto, &["kdf", "params", "r"])?;
-            let p = number_field(crypto, &["kdf", "params", "p"])?;
+            let n = uint(crypto, &["kdf", "params", "n"])?;
+            let r = uint(crypto, &["kdf", "params", "r"])?;
+            let p = uint(crypto, &["kdf", "params", "p"])?;
             if !n.is_power_of_two() || n < 2 {
                 return Err(KeystoreError::Format(format!("scrypt n {n}")));
             }
@@ -158,11 +146,11 @@ pub fn decrypt(keystore: &Value, password: &str) -> Result<Vec<u8>, KeystoreErro
         return Err(KeystoreError::Format(format!("cipher {cipher:?}")));
     }
     let dk = derive(crypto, &normalize_password(password))?;
-    let mut ciphertext = hex_field(crypto, &["cipher", "message"])?;
-    if hex_field(crypto, &["checksum", "message"])? != checksum(&dk, &ciphertext) {
+    let mut ciphertext = hex_vec(crypto, &["cipher", "message"])?;
+    if hex_vec(crypto, &["checksum", "message"])? != checksum(&dk, &ciphertext) {
         return Err(KeystoreError::WrongPassword);
     }
-    let iv: [u8; 16] = hex_field(crypto, &["cipher", "params", "iv"])?
+    let iv: [u8; 16] = hex_vec(crypto, &["cipher", "params", "iv"])?
         .try_into()
         .map_err(|_| KeystoreError::Format("cipher.params.iv is not 16 bytes".into()))?;
     let key = UnboundCipherKey::new(&AES_128, &dk[..16]).map_err(|_| KeystoreError::Crypto)?;

@@ -1,11 +1,12 @@
-//! The standard Beacon API's JSON forms: quoted decimal integers and `0x` hex
-//! byte strings, read into fixed-size values with typed errors.
+//! Reading values out of JSON documents by path with errors that name the
+//! path: the Beacon API's quoted integers and `0x` hex byte strings, and the
+//! keystore's fields.
 
 use serde_json::Value;
 
-/// Why a beacon node's answer could not be read.
+/// Why a JSON document could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("beacon JSON: {0}")]
+#[error("{0}")]
 pub struct JsonError(pub String);
 
 /// The field at `path`, or an error naming it.
@@ -22,6 +23,15 @@ pub fn uint(v: &Value, path: &[&str]) -> Result<u64, JsonError> {
         .and_then(|s| s.parse().ok())
         .or_else(|| f.as_u64())
         .ok_or_else(|| JsonError(format!("{} is not an unsigned integer", path.join("."))))
+}
+
+/// Hex (with or without `0x`) of any length.
+pub fn hex_vec(v: &Value, path: &[&str]) -> Result<Vec<u8>, JsonError> {
+    let text = field(v, path)?
+        .as_str()
+        .ok_or_else(|| JsonError(format!("{} is not a string", path.join("."))))?;
+    hex::decode(text.trim_start_matches("0x"))
+        .map_err(|_| JsonError(format!("{} is not hex", path.join("."))))
 }
 
 /// `0x` hex of exactly N bytes.
