@@ -305,23 +305,30 @@ fn start_http(
         });
     }
     tokio::spawn(async move {
+        // The registry part is read again only when a new block was stored.
+        let mut loaded_at: Option<Option<u64>> = None;
+        let (mut operator_id, mut validators) = (None, Vec::new());
         loop {
             let sync = sync_status.borrow().clone();
-            let state = Store::open_read_only(&store_path)
-                .and_then(|s| s.load_registry())
-                .ok();
+            if loaded_at != Some(sync.last_block) {
+                if let Ok(state) =
+                    Store::open_read_only(&store_path).and_then(|s| s.load_registry())
+                {
+                    operator_id = state.own_operator;
+                    validators = state
+                        .validators
+                        .iter()
+                        .filter(|(_, v)| v.own_encrypted_share.is_some())
+                        .map(|(pk, v)| (format!("0x{}", hex::encode(pk)), None, v.liquidated))
+                        .collect();
+                    loaded_at = Some(sync.last_block);
+                }
+            }
             let mut next = NodeStatus::default();
             next.identity.version = env!("CARGO_PKG_VERSION").to_string();
             next.identity.network = network.clone();
-            next.identity.operator_id = state.as_ref().and_then(|s| s.own_operator);
-            if let Some(state) = &state {
-                next.validators = state
-                    .validators
-                    .iter()
-                    .filter(|(_, v)| v.own_encrypted_share.is_some())
-                    .map(|(pk, v)| (format!("0x{}", hex::encode(pk)), None, v.liquidated))
-                    .collect();
-            }
+            next.identity.operator_id = operator_id;
+            next.validators = validators.clone();
             let detail = match (&sync.last_error, sync.last_block, sync.head) {
                 (Some(e), _, _) => e.clone(),
                 (None, last, head) => format!(
