@@ -141,9 +141,9 @@ pub(crate) fn topic_u64(word: &[u8; 32], what: &'static str) -> Result<u64, Even
     word_u64(word, what)
 }
 
-/// The value of an ABI-encoded `string` (the SSV contract's operator public key
-/// is a `bytes` whose content is itself `abi.encode(string)`).
-pub(crate) fn decode_string<'a>(
+/// The value of a lone ABI-encoded dynamic `bytes` (the SSV contract's operator
+/// public key is a `bytes` whose content is itself `abi.encode(bytes)`).
+pub(crate) fn decode_nested_bytes<'a>(
     data: &'a [u8],
     what: &'static str,
 ) -> Result<&'a [u8], EventError> {

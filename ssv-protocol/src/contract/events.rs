@@ -33,7 +33,7 @@ pub enum ContractEvent {
         operator_id: u64,
         /// Its owner.
         owner: Address,
-        /// The raw `publicKey` bytes (an ABI-encoded string of base64 PEM).
+        /// The raw `publicKey` bytes (ABI-encoded `bytes` holding base64 PEM text).
         public_key: Vec<u8>,
         /// Its fee, big-endian.
         fee: [u8; 32],

@@ -254,7 +254,7 @@ impl RegistryMachine {
             } => {
                 // The field is itself an ABI-encoded `bytes`; failing to unpack it
                 // is a parse failure in the Go node.
-                let key = abi::decode_string(&public_key, "publicKey.inner")?.to_vec();
+                let key = abi::decode_nested_bytes(&public_key, "publicKey.inner")?.to_vec();
                 if state.operators.contains_key(&operator_id) {
                     return Err(SkipReason::OperatorExists(operator_id));
                 }
