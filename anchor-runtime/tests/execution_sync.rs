@@ -6,7 +6,7 @@
 //! live sync; reorgs the chain within the follow distance; and checks the
 //! database against the expected registry and against clean syncs.
 //!
-//! Run: `cargo test --release -p anchor-runtime --test execution_sync`.
+//! Run: `cargo test -p anchor-runtime --test execution_sync`.
 
 mod support;
 
