@@ -24,6 +24,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the operator node: execution sync, libp2p, the beacon node and the
+    /// duties of every validator we hold a share of.
+    Node(crate::node_cmd::NodeArgs),
     /// Follow the SSV contract's events into the database (historical, then live).
     Sync(SyncArgs),
     /// Write a new RSA-2048 operator key, encrypted with a password, and print
@@ -147,6 +150,7 @@ struct DbDumpArgs {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
+        Command::Node(args) => crate::node_cmd::node(args),
         Command::Sync(args) => sync(args),
         Command::Keygen(args) => keygen(args),
         Command::Keysplit(args) => keysplit(args),
@@ -356,7 +360,7 @@ fn start_http(
 }
 
 /// SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

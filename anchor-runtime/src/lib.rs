@@ -10,6 +10,8 @@
 
 pub mod api;
 pub mod beacon;
+pub mod devnet;
+pub mod driver;
 pub mod dump;
 pub mod eth;
 pub mod json_path;

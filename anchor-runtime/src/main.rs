@@ -1,12 +1,12 @@
 //! `anchor-runtime`: the SSV operator node's binary.
 //!
-//! Today it carries the execution-layer sync (`sync`), operator keys
-//! (`keygen`), key splitting for local networks (`keysplit`) and database
-//! inspection (`db-dump`). The full node (`node`: libp2p and the beacon node)
-//! is issue 8; the in-process demo of the protocol machines is
-//! `cargo run --release -p examples --bin local-cluster`.
+//! `node` runs the operator node (execution sync, libp2p, the beacon node and
+//! duties); `sync` only the execution-layer sync; `keygen` makes operator
+//! keys, `keysplit` splits validator keys for local networks and `db-dump`
+//! prints the database's registry.
 
 mod cli;
+mod node_cmd;
 
 use std::process::ExitCode;
 

@@ -8,16 +8,16 @@ mod support;
 use std::time::Duration;
 
 use anchor_runtime::beacon::BeaconClient;
+use anchor_runtime::devnet::lodestar::{ensure_installed, Lodestar};
 use futures::StreamExt;
 use ssv_protocol::scheduler::{DutiesRequest, DutiesResponse};
-use support::devtools::free_port;
-use support::lodestar::{ensure_installed, Lodestar};
+use support::free_port;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duties_and_head_events_from_lodestar() {
-    let dir = ensure_installed();
+    let dir = ensure_installed().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let node = Lodestar::start(&dir, &data.path().join("beacon"), 8, "0..5");
+    let node = Lodestar::start(&dir, &data.path().join("beacon"), 8, "0..5", None).unwrap();
     // The first endpoint is dead: every call must fall back to Lodestar.
     let client = BeaconClient::new(vec![
         format!("http://127.0.0.1:{}", free_port()),

@@ -16,6 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::Bytes;
+use anchor_runtime::devnet::contract::{operator_key_payload, u256, Chain, Registry};
+use anchor_runtime::devnet::tools::{Anvil, Devtools};
 use anchor_runtime::keys::{generate_operator_key, split_validator};
 use anchor_runtime::network::Network;
 use anchor_runtime::store::Store;
@@ -23,8 +25,6 @@ use serde_json::Value;
 use ssv_protocol::contract::Address;
 use ssv_protocol::operator_key::{OperatorPublicKey, OperatorSigner};
 use ssv_protocol::threshold;
-use support::chain::{operator_key_payload, u256, Chain, Registry};
-use support::devtools::{Anvil, Devtools};
 
 const BIN: &str = env!("CARGO_BIN_EXE_anchor-runtime");
 
@@ -175,11 +175,13 @@ impl World {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
-    let tools = Devtools::ensure();
-    let anvil = Anvil::start(&tools);
-    let bytecode = tools.compile("SSVTestRegistry.sol", "SSVTestRegistry");
-    let chain = Chain::deploy(&anvil.http_url(), bytecode).await;
-    let deploy_block = chain.head().await;
+    let tools = Devtools::ensure().unwrap();
+    let anvil = Anvil::start(&tools, None).unwrap();
+    let bytecode = tools
+        .compile("SSVTestRegistry.sol", "SSVTestRegistry")
+        .unwrap();
+    let chain = Chain::deploy(&anvil.http_url(), bytecode).await.unwrap();
+    let deploy_block = chain.head().await.unwrap();
     let work = tempfile::tempdir().unwrap();
 
     // The network file and our operator key, made with the binary's own keygen.
@@ -232,8 +234,8 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
             publicKey: operator_key_payload(&b64),
             fee: u256(0),
         };
-        chain.send(chain.accounts[1], call).await;
-        chain.mine(40).await;
+        chain.send(chain.accounts[1], call).await.unwrap();
+        chain.mine(40).await.unwrap();
     }
     let w = World { chain, operators };
     let (alice, bob, carol) = (1usize, 2usize, 3usize);
@@ -245,16 +247,19 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
     // V3 on 2..5 (nonce 2); bob's V4 and V5 in one transaction on 1,3,4,5.
     w.chain
         .send(acct(alice), w.register_call(alice, 1, &c1234, 0))
-        .await;
-    w.chain.mine(60).await;
+        .await
+        .unwrap();
+    w.chain.mine(60).await.unwrap();
     w.chain
         .send(acct(alice), w.register_call(alice, 2, &c1234, 0))
-        .await;
-    w.chain.mine(60).await;
+        .await
+        .unwrap();
+    w.chain.mine(60).await.unwrap();
     w.chain
         .send(acct(alice), w.register_call(alice, 3, &[2, 3, 4, 5], 2))
-        .await;
-    w.chain.mine(60).await;
+        .await
+        .unwrap();
+    w.chain.mine(60).await.unwrap();
     let v4 = w.register_call(bob, 4, &[1, 3, 4, 5], 0);
     let v5 = w.register_call(bob, 5, &[1, 3, 4, 5], 1);
     let bulk = Registry::bulkRegisterValidatorCall {
@@ -262,17 +267,18 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
         operatorIds: vec![1, 3, 4, 5],
         shares: vec![v4.shares.clone(), v5.shares.clone()],
     };
-    w.chain.send(acct(bob), bulk).await;
-    w.chain.mine(60).await;
+    w.chain.send(acct(bob), bulk).await.unwrap();
+    w.chain.mine(60).await.unwrap();
     let set_fee = |to: usize| Registry::setFeeRecipientAddressCall {
         recipientAddress: acct(to),
     };
-    w.chain.send(acct(bob), set_fee(carol)).await;
-    w.chain.send(acct(carol), set_fee(bob)).await;
+    w.chain.send(acct(bob), set_fee(carol)).await.unwrap();
+    w.chain.send(acct(carol), set_fee(bob)).await.unwrap();
     w.chain
         .send(acct(alice), Registry::emitIgnoredCall {})
-        .await;
-    w.chain.mine(60).await;
+        .await
+        .unwrap();
+    w.chain.mine(60).await.unwrap();
     w.chain
         .send(
             acct(4),
@@ -281,13 +287,15 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
                 operatorIds: c1234.to_vec(),
             },
         )
-        .await;
-    w.chain.mine(60).await;
+        .await
+        .unwrap();
+    w.chain.mine(60).await.unwrap();
     w.chain
         .send(acct(alice), Registry::removeOperatorCall { operatorId: 5 })
-        .await;
-    w.chain.mine(700).await;
-    let history_head = w.chain.head().await;
+        .await
+        .unwrap();
+    w.chain.mine(700).await.unwrap();
+    let history_head = w.chain.head().await.unwrap();
     let history_target = history_head - 8;
 
     // ---- historical sync, killed in the middle ----
@@ -321,11 +329,7 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
     let node_a = SyncNode::start(&setup, &dir_a, 5);
     // The clean node's first endpoint is dead: it must fail over to the second.
     let dir_b = work.path().join("b");
-    let dead = format!(
-        "ws://127.0.0.1:{};{}",
-        support::devtools::free_port(),
-        setup.url
-    );
+    let dead = format!("ws://127.0.0.1:{};{}", support::free_port(), setup.url);
     let setup_b = NodeSetup {
         url: dead,
         ..setup.clone()
@@ -349,8 +353,9 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
                 amount: u256(5),
             },
         )
-        .await;
-    w.chain.mine(3).await;
+        .await
+        .unwrap();
+    w.chain.mine(3).await.unwrap();
     w.chain
         .send(
             acct(alice),
@@ -359,8 +364,9 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
                 operatorIds: vec![2, 3, 4, 5],
             },
         )
-        .await;
-    w.chain.mine(3).await;
+        .await
+        .unwrap();
+    w.chain.mine(3).await.unwrap();
     w.chain
         .send(
             acct(bob),
@@ -369,16 +375,18 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
                 operatorIds: vec![1, 3, 4, 5],
             },
         )
-        .await;
-    w.chain.mine(3).await;
+        .await
+        .unwrap();
+    w.chain.mine(3).await.unwrap();
     w.chain
         .send(acct(alice), w.register_call(alice, 6, &c1234, 3))
-        .await;
+        .await
+        .unwrap();
     // Blocks arrive one at a time; the node is killed once it has stored the
     // first live event but not yet the last.
     let mut killed = None;
     for _ in 0..30 {
-        w.chain.mine(1).await;
+        w.chain.mine(1).await.unwrap();
         std::thread::sleep(Duration::from_millis(40));
         if killed.is_none() && last_block(&dir_a) >= Some(first_live) {
             killed = last_block(&dir_a);
@@ -388,9 +396,9 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
     let killed = killed.expect("live sync did not reach the first live event");
     node_a.kill();
     eprintln!("killed live sync at block {killed} (first live event at {first_live})");
-    w.chain.mine(30).await;
+    w.chain.mine(30).await.unwrap();
     let node_a = SyncNode::start(&setup, &dir_a, 5);
-    let live_target = w.chain.head().await - 8;
+    let live_target = w.chain.head().await.unwrap() - 8;
     wait_for(&node_a, live_target);
     wait_for(&node_b, live_target);
     assert_eq!(
@@ -404,12 +412,13 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
     // which bob sets alice as his fee recipient instead. V7 must never appear.
     w.chain
         .send(acct(alice), w.register_call(alice, 7, &c1234, 4))
-        .await;
-    w.chain.mine(2).await;
+        .await
+        .unwrap();
+    w.chain.mine(2).await.unwrap();
     let replacement = w.chain.request(acct(bob), set_fee(alice));
-    w.chain.reorg(3, vec![(replacement, 0)]).await;
-    w.chain.mine(12).await;
-    let final_target = w.chain.head().await - 8;
+    w.chain.reorg(3, vec![(replacement, 0)]).await.unwrap();
+    w.chain.mine(12).await.unwrap();
+    let final_target = w.chain.head().await.unwrap() - 8;
     wait_for(&node_a, final_target);
     wait_for(&node_b, final_target);
     drop(node_b);

@@ -7,7 +7,7 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::devtools::free_port;
+use support::free_port;
 use support::promtool::promtool;
 
 const BIN: &str = env!("CARGO_BIN_EXE_anchor-runtime");

@@ -27,6 +27,7 @@ async fn start(domain: [u8; 4]) -> Handle {
         domain,
         node_version: "anchor-rs-test".into(),
         subnets: BTreeSet::from([114]),
+        static_peers: Vec::new(),
     };
     let service = P2pService::new(key, config).unwrap();
     let peer = service.peer_id();

@@ -2,6 +2,7 @@
 //! the local demo cluster.
 
 pub mod cluster;
+pub mod devnet;
 pub mod spec;
 
 use std::collections::BTreeMap;

@@ -58,7 +58,13 @@ pub type SharedStatus = Arc<RwLock<NodeStatus>>;
 /// Installs the Prometheus recorder for this process and describes every
 /// metric; returns the handle `/metrics` renders from.
 pub fn install_metrics() -> Result<PrometheusHandle, String> {
+    use metrics_exporter_prometheus::Matcher;
     let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("ssv_qbft_decided_seconds".into()),
+            crate::metrics_catalog::DECIDED_BUCKETS,
+        )
+        .map_err(|e| e.to_string())?
         .install_recorder()
         .map_err(|e| e.to_string())?;
     crate::metrics_catalog::describe_all();

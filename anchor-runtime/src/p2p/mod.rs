@@ -8,3 +8,5 @@ pub mod enr_fields;
 pub mod gossip;
 pub mod handshake;
 pub mod service;
+
+pub use service::{P2pCommand, P2pConfig, P2pEvent, P2pService, Verdict};

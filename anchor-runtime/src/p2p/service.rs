@@ -46,6 +46,9 @@ pub struct P2pConfig {
     pub node_version: String,
     /// Subnets to subscribe to at start.
     pub subnets: BTreeSet<u64>,
+    /// Addresses to stay connected to: dialed at start and again every few
+    /// seconds while no connection we dialed to them is open.
+    pub static_peers: Vec<Multiaddr>,
 }
 
 /// A message's fate, as validation decided.
@@ -114,6 +117,8 @@ pub enum P2pEvent {
         /// Why.
         reason: String,
     },
+    /// A handshaked peer's last connection closed.
+    PeerGone(PeerId),
     /// A publish failed (no peers on the topic, too large, ...).
     PublishFailed(String),
 }
@@ -159,6 +164,8 @@ pub struct P2pService {
     /// Refused peers that asked us: they get our answer (so they learn why)
     /// and are dropped a second later, when the answer has surely left.
     refused: BTreeMap<PeerId, tokio::time::Instant>,
+    /// Static peer addresses with an open connection we dialed, and to whom.
+    static_connected: BTreeMap<Multiaddr, PeerId>,
 }
 
 impl P2pService {
@@ -183,6 +190,7 @@ impl P2pService {
             key,
             peers: BTreeMap::new(),
             refused: BTreeMap::new(),
+            static_connected: BTreeMap::new(),
         })
     }
 
@@ -208,14 +216,24 @@ impl P2pService {
         events: mpsc::Sender<P2pEvent>,
     ) {
         let mut sweep = tokio::time::interval(Duration::from_millis(250));
+        let mut redial = tokio::time::interval(Duration::from_secs(3));
         loop {
             tokio::select! {
                 now = sweep.tick() => self.drop_refused(now),
+                _ = redial.tick() => self.dial_static_peers(),
                 command = commands.recv() => match command {
                     Some(command) => self.command(command, &events).await,
                     None => return,
                 },
                 event = self.swarm.select_next_some() => self.swarm_event(event, &events).await,
+            }
+        }
+    }
+
+    fn dial_static_peers(&mut self) {
+        for addr in self.config.static_peers.clone() {
+            if !self.static_connected.contains_key(&addr) {
+                let _ = self.swarm.dial(addr);
             }
         }
     }
@@ -308,10 +326,16 @@ impl P2pService {
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
-                endpoint: ConnectedPoint::Dialer { .. },
+                endpoint: ConnectedPoint::Dialer { address, .. },
                 num_established,
                 ..
-            } if num_established.get() == 1 => {
+            } => {
+                if self.config.static_peers.contains(&address) {
+                    self.static_connected.insert(address, peer_id);
+                }
+                if num_established.get() != 1 {
+                    return;
+                }
                 // Only the dialing side asks (the Go node's rule).
                 if let Ok(sealed) = self.our_info().seal(&self.key) {
                     self.swarm
@@ -325,8 +349,11 @@ impl P2pService {
                 num_established: 0,
                 ..
             } => {
-                self.peers.remove(&peer_id);
                 self.refused.remove(&peer_id);
+                self.static_connected.retain(|_, p| *p != peer_id);
+                if self.peers.remove(&peer_id).is_some() {
+                    let _ = events.send(P2pEvent::PeerGone(peer_id)).await;
+                }
             }
             SwarmEvent::Behaviour(SsvBehaviourEvent::Handshake(
                 request_response::Event::Message { peer, message, .. },

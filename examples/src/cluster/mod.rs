@@ -348,6 +348,7 @@ impl Cluster {
                                 peer: vec![from as u8],
                                 topic,
                                 data,
+                                signatures: None,
                             };
                             self.feed(t, to, input);
                         }
@@ -489,6 +490,8 @@ impl Cluster {
                     .insert(op);
                 return;
             }
+            // Decisions show in the duties' outcomes.
+            Event::Decided { .. } => return,
             Event::DutyRefused { role, error, .. } => format!("duty refused ({role:?}): {error}"),
             Event::MessageRefused { error, .. } => format!("message refused by runner: {error}"),
             Event::Late { role, .. } => format!("late start ({role:?})"),

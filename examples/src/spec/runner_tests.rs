@@ -201,7 +201,7 @@ impl Run {
                 }
                 Output::BroadcastSigned(_) => self.broadcast_count += 1,
                 Output::Submit(s) => self.submitted.push(s.root),
-                Output::DutyFinished { .. } => {}
+                Output::Decided { .. } | Output::DutyFinished { .. } => {}
             }
         }
     }

@@ -104,8 +104,11 @@ impl Node {
         peer: &[u8],
         topic: &str,
         data: &[u8],
+        signatures: Option<bool>,
     ) {
-        let verdict = self.validator.validate(now.0, peer, topic, data);
+        let verdict = self
+            .validator
+            .validate_checked(now.0, peer, topic, data, signatures);
         let (out, accepted) = match verdict {
             Verdict::Accept(m) => (GossipVerdict::Accept, Some(m)),
             Verdict::Ignore(e) => (GossipVerdict::Ignore(e), None),
@@ -334,6 +337,15 @@ impl Node {
                 runner::Output::DutyFinished { role, slot } => {
                     self.event(Event::DutyFinished { role, slot });
                 }
+                runner::Output::Decided {
+                    role,
+                    slot,
+                    elapsed_ms,
+                } => self.event(Event::Decided {
+                    role,
+                    slot,
+                    elapsed_ms,
+                }),
             }
         }
     }

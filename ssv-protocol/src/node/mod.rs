@@ -128,6 +128,10 @@ pub enum Input {
         topic: String,
         /// The raw message data.
         data: Vec<u8>,
+        /// The operator signatures' verdict when the embedder already verified
+        /// them ([`crate::validation::signatures_valid`] on its own threads);
+        /// `None` has the machine verify them.
+        signatures: Option<bool>,
     },
     /// The beacon node's head event.
     Head(HeadEvent),
@@ -171,6 +175,15 @@ pub enum Event {
         slot: u64,
         /// Validators in the duty.
         validators: usize,
+    },
+    /// A duty's QBFT instance decided.
+    Decided {
+        /// The runner role.
+        role: Role,
+        /// The slot.
+        slot: u64,
+        /// Milliseconds from our instance's start to the decision.
+        elapsed_ms: Option<u64>,
     },
     /// A duty completed every submission it had.
     DutyFinished {
@@ -337,7 +350,8 @@ impl Node {
                 peer,
                 topic,
                 data,
-            } => self.on_gossip(now, id, &peer, &topic, &data),
+                signatures,
+            } => self.on_gossip(now, id, &peer, &topic, &data, signatures),
             Input::Head(h) => {
                 self.scheduler.handle(now, crate::scheduler::Input::Head(h));
             }

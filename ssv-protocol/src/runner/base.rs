@@ -54,6 +54,8 @@ pub(crate) struct RunState {
     pub instance: Option<u64>,
     pub decided: Option<FullData>,
     pub finished: bool,
+    /// When our QBFT instance started (for the start-to-decided time).
+    pub started_at: Option<Timestamp>,
 }
 
 /// ssv-spec `BaseRunner`.
@@ -153,6 +155,7 @@ impl Base {
             instance: None,
             decided: None,
             finished: false,
+            started_at: None,
         });
     }
 
@@ -223,7 +226,9 @@ impl Base {
             },
         )
         .map_err(RunnerError::Qbft)?;
-        self.state_mut()?.instance = Some(slot);
+        let state = self.state_mut()?;
+        state.instance = Some(slot);
+        state.started_at = Some(step.now);
         // Our own start cannot decide (a decision needs others' commits).
         let _ = self.drain_controller(step);
         Ok(())
@@ -271,7 +276,13 @@ impl Base {
         let state = self.state_mut()?;
         state.decided = Some(Arc::clone(&value));
         let slot = state.duty.slot();
+        let elapsed_ms = state.started_at.map(|t| step.now.0.saturating_sub(t.0));
         self.highest_decided_slot = slot;
+        step.out.push_back(Output::Decided {
+            role: self.role,
+            slot,
+            elapsed_ms,
+        });
         Ok(Some(value))
     }
 

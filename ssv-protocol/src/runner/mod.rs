@@ -26,7 +26,7 @@
 //!             Output::BroadcastSigned(_) => { /* publish as is */ }
 //!             Output::Request { .. } => { /* answer later with Input::Response */ }
 //!             Output::Submit(_) => { /* hand to the beacon node */ }
-//!             Output::DutyFinished { .. } => {}
+//!             Output::Decided { .. } | Output::DutyFinished { .. } => { /* count */ }
 //!         }
 //!     }
 //!     let _next_tick = m.poll_timeout(); // feed Input::Tick then
@@ -218,6 +218,16 @@ pub enum Output {
     },
     /// Submit this signed object to the beacon node.
     Submit(Submission),
+    /// The duty's QBFT instance decided.
+    Decided {
+        /// Its runner role.
+        role: Role,
+        /// Its slot.
+        slot: u64,
+        /// Milliseconds from our instance's start to the decision (`None` when
+        /// the instance was started before a restore from a snapshot).
+        elapsed_ms: Option<u64>,
+    },
     /// A duty completed every submission it had.
     DutyFinished {
         /// Its runner role.

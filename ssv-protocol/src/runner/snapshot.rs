@@ -61,6 +61,7 @@ impl Base {
                 instance: d.instance,
                 decided: d.decided.map(Arc::from),
                 finished: d.finished,
+                started_at: None,
             }
         });
         if let Some(c) = self.controller.as_mut() {

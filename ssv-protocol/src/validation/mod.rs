@@ -171,6 +171,25 @@ pub enum Output {
     },
 }
 
+/// Whether every operator signature of `m` (decoded from `data`) verifies
+/// with its operator's key in `operators`: the expensive part of validation
+/// (one RSA verification per signer), pure, so an embedder can run it on
+/// other threads and hand the answer to [`MessageValidator::validate_checked`].
+pub fn signatures_valid(
+    data: &[u8],
+    m: &SignedSsvMessage,
+    operators: &BTreeMap<u64, crate::operator_key::OperatorPublicKey>,
+) -> Result<bool, ValidationError> {
+    let encoded =
+        SignedSsvMessage::signed_bytes(data).ok_or(ValidationError::MalformedPubSubMessage)?;
+    Ok(m.operator_ids.len() == m.signatures.len()
+        && m.operator_ids.iter().zip(&m.signatures).all(|(id, sig)| {
+            operators
+                .get(id)
+                .is_some_and(|k| k.verify_encoded(encoded, sig))
+        }))
+}
+
 /// Signer states of one peer, by (message ID, signer).
 type PeerState = BTreeMap<(MessageId, u64), SignerState>;
 
@@ -239,7 +258,22 @@ impl MessageValidator {
 
     /// Judges one message received at `now_ms` from `peer` on `topic`.
     pub fn validate(&mut self, now_ms: u64, peer: &[u8], topic: &str, data: &[u8]) -> Verdict {
-        match self.check(now_ms, peer, topic, data) {
+        self.validate_checked(now_ms, peer, topic, data, None)
+    }
+
+    /// [`validate`](Self::validate), with the operator signatures' verdict
+    /// already known: `Some(valid)` from an embedder that verified them on its
+    /// own threads (see [`signatures_valid`]). Every other rule runs in the
+    /// same order, so the verdict is the one `validate` would give.
+    pub fn validate_checked(
+        &mut self,
+        now_ms: u64,
+        peer: &[u8],
+        topic: &str,
+        data: &[u8],
+        signatures: Option<bool>,
+    ) -> Verdict {
+        match self.check(now_ms, peer, topic, data, signatures) {
             Ok(msg) => Verdict::Accept(Box::new(msg)),
             Err(e) => Verdict::of(e),
         }
@@ -251,6 +285,7 @@ impl MessageValidator {
         peer: &[u8],
         topic: &str,
         data: &[u8],
+        signatures: Option<bool>,
     ) -> Result<ValidatedMessage, ValidationError> {
         use ValidationError as E;
         if data.is_empty() {
@@ -313,15 +348,12 @@ impl MessageValidator {
         };
         // Last and most expensive: one RSA verification per signature, over the
         // signed bytes exactly as received.
-        let encoded = SignedSsvMessage::signed_bytes(data).ok_or(E::MalformedPubSubMessage)?;
-        for (id, sig) in m.operator_ids.iter().zip(&m.signatures) {
-            let ok = view
-                .operators
-                .get(id)
-                .is_some_and(|k| k.verify_encoded(encoded, sig));
-            if !ok {
-                return Err(E::SignatureVerification);
-            }
+        let valid = match signatures {
+            Some(valid) => valid,
+            None => signatures_valid(data, &m, &view.operators)?,
+        };
+        if !valid {
+            return Err(E::SignatureVerification);
         }
         self.record(&m, &payload, slot, full_data_root, peer);
         Ok(ValidatedMessage {
