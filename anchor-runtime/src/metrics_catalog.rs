@@ -65,7 +65,7 @@ pub fn describe_all() {
     );
     describe_counter!(
         "ssv_submissions_total",
-        "Beacon submissions by object kind and outcome (ok, failed)"
+        "Beacon submissions by object kind and outcome (ok; known: another operator submitted it first; failed)"
     );
     describe_counter!(
         "ssv_requests_failed_total",

@@ -9,6 +9,8 @@
 #
 # Environment:
 #   LODESTAR_GENESIS_TIME  unix seconds of genesis; set the same value for several processes
+#   DEV_SECONDS_PER_SLOT  slot length in seconds (default 2); not LODESTAR_-prefixed:
+#                         Lodestar reads LODESTAR_* variables as its own options
 #                          that must agree on one chain. Default: launch time + 5 s.
 #
 # The process runs with DATADIR as its working directory (Lodestar writes genesis.ssz to the
@@ -48,7 +50,7 @@ args=(
   --server "http://127.0.0.1:$REST_PORT"
   --listenAddress 127.0.0.1 --port "$P2P_PORT" --enr.ip 127.0.0.1
   --discv5 false --mdns false
-  --params.SECONDS_PER_SLOT 2 --params.ALTAIR_FORK_EPOCH 0
+  --params.SECONDS_PER_SLOT "${DEV_SECONDS_PER_SLOT:-2}" --params.ALTAIR_FORK_EPOCH 0
   --reset
 )
 if [ -n "$RANGE" ]; then

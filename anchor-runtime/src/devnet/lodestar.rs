@@ -39,13 +39,26 @@ impl Lodestar {
     /// Starts a chain of `genesis` interop validators, running `range` of them
     /// itself (`"0..5"`, or empty for none), with `genesis_time` (Unix
     /// seconds) when given, and waits for its REST API. Its log goes to
-    /// `<data_dir>.log`.
+    /// `<data_dir>.log`. Slots are 2 s unless `DEV_SECONDS_PER_SLOT`
+    /// is set in the environment (see [`Lodestar::start_with_slot`]).
     pub fn start(
         dir: &Path,
         data_dir: &Path,
         genesis: u64,
         range: &str,
         genesis_time: Option<u64>,
+    ) -> Result<Lodestar, String> {
+        Self::start_with_slot(dir, data_dir, genesis, range, genesis_time, None)
+    }
+
+    /// [`Lodestar::start`] with slots of `seconds_per_slot` seconds.
+    pub fn start_with_slot(
+        dir: &Path,
+        data_dir: &Path,
+        genesis: u64,
+        range: &str,
+        genesis_time: Option<u64>,
+        seconds_per_slot: Option<u64>,
     ) -> Result<Lodestar, String> {
         let rest_port = free_port().map_err(|e| e.to_string())?;
         let p2p_port = free_port().map_err(|e| e.to_string())?;
@@ -62,6 +75,9 @@ impl Lodestar {
             .arg(range);
         if let Some(t) = genesis_time {
             cmd.env("LODESTAR_GENESIS_TIME", t.to_string());
+        }
+        if let Some(s) = seconds_per_slot {
+            cmd.env("DEV_SECONDS_PER_SLOT", s.to_string());
         }
         let child = cmd
             .stdout(Stdio::null())

@@ -356,6 +356,9 @@ impl Driver {
                     Verdict::Ignore => "ignore",
                     Verdict::Reject => "reject",
                 };
+                if v != Verdict::Accept {
+                    tracing::debug!(verdict = label, %reason, "gossip not accepted");
+                }
                 metrics::counter!("ssv_validation_verdicts_total", "verdict" => label, "reason" => reason)
                     .increment(1);
                 if let Some((id, peer)) = st.gossip.remove(&id) {
@@ -389,6 +392,13 @@ impl Driver {
                         Ok(()) => {
                             tracing::info!(kind = %kind, validator = s.validator_index, "submitted");
                             metrics::counter!("ssv_submissions_total", "kind" => kind, "outcome" => "ok")
+                                .increment(1);
+                        }
+                        // Every operator of the committee submits the same
+                        // object; the beacon node takes the first.
+                        Err(e) if e.contains("ALREADY_KNOWN") => {
+                            tracing::debug!(kind = %kind, validator = s.validator_index, "already known to the beacon node");
+                            metrics::counter!("ssv_submissions_total", "kind" => kind, "outcome" => "known")
                                 .increment(1);
                         }
                         Err(e) => {

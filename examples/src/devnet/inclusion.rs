@@ -78,7 +78,7 @@ pub async fn fetch_blocks(
 }
 
 /// Included and expected duties, by kind.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Tally {
     /// Attestations included.
     pub attestations_included: u64,
@@ -88,6 +88,8 @@ pub struct Tally {
     pub sync_included: u64,
     /// Sync-committee duties.
     pub sync: u64,
+    /// The duties not included, as `kind validator@slot`.
+    pub missed: Vec<String>,
 }
 
 impl Tally {
@@ -126,18 +128,25 @@ pub fn tally(
             })
         });
         t.attestations_included += u64::from(included);
+        if !included {
+            t.missed
+                .push(format!("attestation {}@{}", d.validator, d.slot));
+        }
     }
     for slot in from..=to {
         let period = slot / slots_per_epoch.max(1) / epochs_per_period.max(1);
         let Some(seats) = duties.sync_seats.get(&period) else {
             continue;
         };
-        for seat_list in seats.values() {
+        for (validator, seat_list) in seats {
             t.sync += 1;
             let included = blocks
                 .get(&(slot + 1))
                 .is_some_and(|b| seat_list.iter().any(|s| bit(&b.sync_bits, *s)));
             t.sync_included += u64::from(included);
+            if !included {
+                t.missed.push(format!("sync {validator}@{slot}"));
+            }
         }
     }
     t
@@ -179,5 +188,6 @@ mod tests {
         assert_eq!(t.attestations_included, 1);
         assert_eq!(t.sync, 2);
         assert_eq!(t.sync_included, 1);
+        assert_eq!(t.missed, ["attestation 61@11", "sync 60@10"]);
     }
 }

@@ -130,8 +130,10 @@ pub async fn start(bin: &Path, work: &Path) -> Result<Devnet, String> {
     }
     println!("registered operators 1..={OPERATORS} on {}", chain.contract);
 
-    // The shared validators: the last interop keys, split 3-of-4.
-    let shared: Vec<u64> = (GENESIS_VALIDATORS - SHARED_VALIDATORS..GENESIS_VALIDATORS).collect();
+    // The shared validators: the first interop keys (two of them hold
+    // sync-committee seats in the first periods of this dev genesis), split
+    // 3-of-4.
+    let shared: Vec<u64> = (0..SHARED_VALIDATORS).collect();
     let owner_hex = format!("{owner:#x}");
     for (nonce, index) in shared.iter().enumerate() {
         let mut args: Vec<String> = vec![
@@ -178,12 +180,13 @@ pub async fn start(bin: &Path, work: &Path) -> Result<Devnet, String> {
 
     // The beacon chain: genesis far enough ahead for the nodes to start.
     let genesis_time = unix_now() + 25;
-    let lodestar = Lodestar::start(
+    let lodestar = Lodestar::start_with_slot(
         &lodestar_dir,
         &work.join("lodestar"),
         GENESIS_VALIDATORS,
-        &format!("0..{}", GENESIS_VALIDATORS - SHARED_VALIDATORS - 1),
+        &format!("{SHARED_VALIDATORS}..{}", GENESIS_VALIDATORS - 1),
         Some(genesis_time),
+        Some(super::SECONDS_PER_SLOT),
     )?;
     println!(
         "Lodestar at {} (genesis in {} s)",
