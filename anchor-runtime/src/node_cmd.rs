@@ -55,6 +55,13 @@ pub struct NodeArgs {
     /// repeat or separate with ';'.
     #[arg(long = "peer", env = "ANCHOR_PEERS", value_delimiter = ';')]
     peer: Vec<String>,
+    /// discv5 UDP port; 0 turns discovery off [default: 12001].
+    #[arg(long, env = "ANCHOR_DISCOVERY_PORT")]
+    discovery_port: Option<u16>,
+    /// Discovery boot nodes, as base64 ENRs (`enr:-...`); repeat or separate
+    /// with ';'.
+    #[arg(long = "boot-enr", env = "ANCHOR_BOOT_ENRS", value_delimiter = ';')]
+    boot_enr: Vec<String>,
     /// Address of the API and metrics endpoints [default: 127.0.0.1].
     #[arg(long, env = "ANCHOR_HTTP_ADDRESS")]
     http_address: Option<IpAddr>,
@@ -99,6 +106,9 @@ struct FileConfig {
     p2p_address: Option<IpAddr>,
     #[serde(default)]
     peer: Vec<String>,
+    discovery_port: Option<u16>,
+    #[serde(default)]
+    boot_enr: Vec<String>,
     http_address: Option<IpAddr>,
     api_port: Option<u16>,
     metrics_port: Option<u16>,
@@ -138,6 +148,8 @@ struct Resolved {
     p2p_port: u16,
     p2p_address: IpAddr,
     peers: Vec<libp2p::Multiaddr>,
+    discovery_port: u16,
+    boot_enrs: Vec<String>,
     http_address: IpAddr,
     api_port: u16,
     metrics_port: u16,
@@ -200,6 +212,8 @@ fn resolve(a: NodeArgs) -> Result<Resolved, String> {
         p2p_port: or_file(a.p2p_port, f.p2p_port).unwrap_or(13001),
         p2p_address: or_file(a.p2p_address, f.p2p_address).unwrap_or([0, 0, 0, 0].into()),
         peers,
+        discovery_port: or_file(a.discovery_port, f.discovery_port).unwrap_or(12001),
+        boot_enrs: list_or_file(a.boot_enr, f.boot_enr),
         http_address: or_file(a.http_address, f.http_address).unwrap_or([127, 0, 0, 1].into()),
         api_port: or_file(a.api_port, f.api_port).unwrap_or(16000),
         metrics_port: or_file(a.metrics_port, f.metrics_port).unwrap_or(15000),
@@ -240,6 +254,8 @@ pub fn node(args: NodeArgs) -> Result<(), String> {
         p2p_port: r.p2p_port,
         p2p_address: r.p2p_address,
         static_peers: r.peers,
+        discovery_port: r.discovery_port,
+        boot_enrs: r.boot_enrs,
         http_address: r.http_address,
         api_port: r.api_port,
         metrics_port: r.metrics_port,

@@ -8,24 +8,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::free_port;
-use support::promtool::promtool;
+use support::http_get;
+use support::promtool::check_metrics;
 
 const BIN: &str = env!("CARGO_BIN_EXE_anchor-runtime");
-
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let code = text.split_whitespace().nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n")?.1.to_string();
-    Some((code, body))
-}
 
 #[test]
 fn api_health_and_metrics_scrape() {
@@ -53,7 +39,7 @@ fn api_health_and_metrics_scrape() {
     let deadline = Instant::now() + Duration::from_secs(30);
     // Health: the execution node is unreachable, so the node is not healthy.
     let health = loop {
-        if let Some((code, body)) = get(api, "/v1/node/health") {
+        if let Some((code, body)) = http_get(api, "/v1/node/health") {
             let json: serde_json::Value = serde_json::from_str(&body).unwrap();
             if json["components"]["execution"]["detail"]
                 .as_str()
@@ -67,13 +53,16 @@ fn api_health_and_metrics_scrape() {
     };
     assert_eq!(health.0, 503);
     assert_eq!(health.1["healthy"], false);
-    let (code, body) = get(api, "/v1/node/identity").unwrap();
+    let (code, body) = http_get(api, "/v1/node/identity").unwrap();
     assert_eq!(code, 200);
     let identity: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(identity["network"], "x");
-    assert_eq!(get(api, "/v1/validators").unwrap(), (200, "[]".to_string()));
+    assert_eq!(
+        http_get(api, "/v1/validators").unwrap(),
+        (200, "[]".to_string())
+    );
     // The scrape has the failed calls counted, with help text for each metric.
-    let (code, scrape) = get(metrics, "/metrics").unwrap();
+    let (code, scrape) = http_get(metrics, "/metrics").unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(code, 200);
@@ -82,25 +71,5 @@ fn api_health_and_metrics_scrape() {
         scrape.contains("# HELP ssv_eth_rpc_errors_total"),
         "{scrape}"
     );
-    let mut check = Command::new(promtool())
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    check
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(scrape.as_bytes())
-        .unwrap();
-    let out = check.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool: {}{}\n{scrape}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    check_metrics(&scrape);
 }

@@ -11,23 +11,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::free_port;
-use support::promtool::promtool;
+use support::http_get;
+use support::promtool::check_metrics;
 
 const BIN: &str = env!("CARGO_BIN_EXE_anchor-runtime");
-
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    let code = text.split_whitespace().nth(1)?.parse().ok()?;
-    Some((code, text.split_once("\r\n\r\n")?.1.to_string()))
-}
 
 fn node(dir: &Path, data: &str, password: &Path, api: u16, metrics: u16) -> Command {
     let mut cmd = Command::new(BIN);
@@ -55,30 +42,6 @@ fn node(dir: &Path, data: &str, password: &Path, api: u16, metrics: u16) -> Comm
             &metrics.to_string(),
         ]);
     cmd
-}
-
-fn promtool_check(scrape: &str) {
-    use std::io::Write;
-    let mut check = Command::new(promtool())
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    check
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(scrape.as_bytes())
-        .unwrap();
-    let out = check.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool: {}{}\n{scrape}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]
@@ -110,7 +73,7 @@ fn node_without_its_beacon_node_retries_reports_and_stops_cleanly() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let (code, health) = loop {
-        if let Some((code, body)) = get(api, "/v1/node/health") {
+        if let Some((code, body)) = http_get(api, "/v1/node/health") {
             let json: serde_json::Value = serde_json::from_str(&body).unwrap();
             if json["components"]["beacon"]["detail"]
                 .as_str()
@@ -148,7 +111,7 @@ fn node_without_its_beacon_node_retries_reports_and_stops_cleanly() {
 
     // The metrics count the failed beacon calls and pass promtool.
     let scrape = loop {
-        let (code, text) = get(metrics, "/metrics").unwrap();
+        let (code, text) = http_get(metrics, "/metrics").unwrap();
         assert_eq!(code, 200);
         if text.contains("ssv_beacon_errors_total") {
             break text;
@@ -156,7 +119,7 @@ fn node_without_its_beacon_node_retries_reports_and_stops_cleanly() {
         assert!(Instant::now() < deadline, "no beacon errors counted");
         std::thread::sleep(Duration::from_millis(200));
     };
-    promtool_check(&scrape);
+    check_metrics(&scrape);
 
     // SIGTERM: a clean stop, exit 0, and it said why it was waiting.
     let _ = Command::new("kill")

@@ -14,29 +14,8 @@ use ssv_protocol::runner::chain::{ChainSpec, Fork};
 use ssv_protocol::runner::io::{FetchedBlock, Submission};
 
 use super::client::{BeaconClient, BeaconError};
-use super::submit::{submission_call, SubmitBody};
+use super::submit::{submission_call, SubmitBody, FORK_NAMES};
 use crate::json_path::{bytes, data_array, field, uint, JsonError};
-
-/// The forks in schedule order with the spec's key prefixes.
-const FORKS: [(&str, DataVersion); 6] = [
-    ("ALTAIR", DataVersion::Altair),
-    ("BELLATRIX", DataVersion::Bellatrix),
-    ("CAPELLA", DataVersion::Capella),
-    ("DENEB", DataVersion::Deneb),
-    ("ELECTRA", DataVersion::Electra),
-    ("FULU", DataVersion::Fulu),
-];
-
-/// Fork names as the Beacon API writes them.
-const FORK_NAMES: [(&str, DataVersion); 7] = [
-    ("phase0", DataVersion::Phase0),
-    ("altair", DataVersion::Altair),
-    ("bellatrix", DataVersion::Bellatrix),
-    ("capella", DataVersion::Capella),
-    ("deneb", DataVersion::Deneb),
-    ("electra", DataVersion::Electra),
-    ("fulu", DataVersion::Fulu),
-];
 
 /// The chain spec from `/eth/v1/config/spec` and the genesis answer: slot
 /// timing, and every scheduled fork (an epoch of 2^64-1 is unscheduled).
@@ -51,7 +30,9 @@ pub fn chain_spec_from(
         version: DataVersion::Phase0,
         fork_version: bytes(data, &["GENESIS_FORK_VERSION"])?,
     }];
-    for (name, version) in FORKS {
+    for (name, version) in &FORK_NAMES[1..] {
+        let name = name.to_ascii_uppercase();
+        let version = *version;
         let epoch_key = format!("{name}_FORK_EPOCH");
         let Ok(epoch) = uint(data, &[epoch_key.as_str()]) else {
             continue;

@@ -74,51 +74,19 @@ impl BeaconClient {
         self.send(method, path, body, None, None).await
     }
 
-    /// One call with a JSON or SSZ body and an optional `Eth-Consensus-Version`
-    /// header, tried on every endpoint in turn from the last good one.
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&Value>,
-        ssz: Option<Vec<u8>>,
-        consensus_version: Option<&str>,
-    ) -> Result<Value, BeaconError> {
+    /// Tries `attempt(url)` on every endpoint in turn from the last good one;
+    /// the first success wins and becomes the next call's first endpoint.
+    async fn with_fallback<T, F, Fut>(&self, path: &str, attempt: F) -> Result<T, BeaconError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, String>>,
+    {
         let n = self.urls.len();
         let start = self.current.load(Ordering::Relaxed);
         let mut last = String::from("no endpoints");
         for k in 0..n {
             let i = (start + k) % n;
-            let url = format!("{}{path}", self.urls[i]);
-            let mut req = self.http.request(method.clone(), &url);
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            if let Some(bytes) = &ssz {
-                req = req
-                    .header("content-type", "application/octet-stream")
-                    .body(bytes.clone());
-            }
-            if let Some(v) = consensus_version {
-                req = req.header("eth-consensus-version", v);
-            }
-            let result = async {
-                let resp = req.send().await.map_err(|e| e.to_string())?;
-                let status = resp.status();
-                let text = resp.text().await.map_err(|e| e.to_string())?;
-                if !status.is_success() {
-                    return Err(format!(
-                        "HTTP {status}: {}",
-                        text.chars().take(200).collect::<String>()
-                    ));
-                }
-                if text.is_empty() {
-                    return Ok(Value::Null);
-                }
-                serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))
-            }
-            .await;
-            match result {
+            match attempt(format!("{}{path}", self.urls[i])).await {
                 Ok(v) => {
                     self.current.store(i, Ordering::Relaxed);
                     return Ok(v);
@@ -135,54 +103,68 @@ impl BeaconClient {
         })
     }
 
+    /// One call with a JSON or SSZ body and an optional `Eth-Consensus-Version`
+    /// header, tried on every endpoint in turn from the last good one.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        ssz: Option<Vec<u8>>,
+        consensus_version: Option<&str>,
+    ) -> Result<Value, BeaconError> {
+        self.with_fallback(path, |url| {
+            let mut req = self.http.request(method.clone(), &url);
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            if let Some(bytes) = &ssz {
+                req = req
+                    .header("content-type", "application/octet-stream")
+                    .body(bytes.clone());
+            }
+            if let Some(v) = consensus_version {
+                req = req.header("eth-consensus-version", v);
+            }
+            async move {
+                let resp = req.send().await.map_err(|e| e.to_string())?;
+                let status = resp.status();
+                let text = resp.text().await.map_err(|e| e.to_string())?;
+                if !status.is_success() {
+                    return Err(http_error(status, text.as_bytes()));
+                }
+                if text.is_empty() {
+                    return Ok(Value::Null);
+                }
+                serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))
+            }
+        })
+        .await
+    }
+
     /// A GET answered in SSZ (`Accept: application/octet-stream`): the body
     /// and the response headers, from the first endpoint that answers.
     pub async fn get_ssz(
         &self,
         path: &str,
     ) -> Result<(Vec<u8>, reqwest::header::HeaderMap), BeaconError> {
-        let n = self.urls.len();
-        let start = self.current.load(Ordering::Relaxed);
-        let mut last = String::from("no endpoints");
-        for k in 0..n {
-            let i = (start + k) % n;
-            let url = format!("{}{path}", self.urls[i]);
-            let result = async {
-                let resp = self
-                    .http
-                    .get(&url)
-                    .header("accept", "application/octet-stream")
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
+        self.with_fallback(path, |url| {
+            let req = self
+                .http
+                .get(url)
+                .header("accept", "application/octet-stream");
+            async move {
+                let resp = req.send().await.map_err(|e| e.to_string())?;
                 let status = resp.status();
                 let headers = resp.headers().clone();
                 let body = resp.bytes().await.map_err(|e| e.to_string())?;
                 if !status.is_success() {
-                    let text = String::from_utf8_lossy(&body);
-                    return Err(format!(
-                        "HTTP {status}: {}",
-                        text.chars().take(200).collect::<String>()
-                    ));
+                    return Err(http_error(status, &body));
                 }
                 Ok((body.to_vec(), headers))
             }
-            .await;
-            match result {
-                Ok(v) => {
-                    self.current.store(i, Ordering::Relaxed);
-                    return Ok(v);
-                }
-                Err(e) => {
-                    metrics::counter!("ssv_beacon_errors_total").increment(1);
-                    last = format!("{}: {e}", redact(&self.urls[i]));
-                }
-            }
-        }
-        Err(BeaconError::Unreachable {
-            path: path.to_string(),
-            last,
         })
+        .await
     }
 
     /// A duty fetch; failures are answers too (the scheduler retries).
@@ -277,6 +259,15 @@ fn head_stream(
         },
     )
     .boxed()
+}
+
+/// An error answer, with the start of its body.
+fn http_error(status: reqwest::StatusCode, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    format!(
+        "HTTP {status}: {}",
+        text.chars().take(200).collect::<String>()
+    )
 }
 
 /// Splits server-sent-event text into complete (event, data) pairs and the

@@ -52,17 +52,24 @@ pub struct SubmitCall {
     pub consensus_version: Option<&'static str>,
 }
 
+/// Fork names as the Beacon API writes them, in schedule order (the spec's
+/// `<NAME>_FORK_EPOCH` keys are their upper case).
+pub(crate) const FORK_NAMES: [(&str, DataVersion); 7] = [
+    ("phase0", DataVersion::Phase0),
+    ("altair", DataVersion::Altair),
+    ("bellatrix", DataVersion::Bellatrix),
+    ("capella", DataVersion::Capella),
+    ("deneb", DataVersion::Deneb),
+    ("electra", DataVersion::Electra),
+    ("fulu", DataVersion::Fulu),
+];
+
 /// The Beacon API's name of a fork.
 pub fn fork_name(v: DataVersion) -> &'static str {
-    match v {
-        DataVersion::Phase0 => "phase0",
-        DataVersion::Altair => "altair",
-        DataVersion::Bellatrix => "bellatrix",
-        DataVersion::Capella => "capella",
-        DataVersion::Deneb => "deneb",
-        DataVersion::Electra => "electra",
-        DataVersion::Fulu => "fulu",
-    }
+    FORK_NAMES
+        .iter()
+        .find(|(_, d)| *d == v)
+        .map_or("unknown", |(name, _)| name)
 }
 
 fn hex0x(b: &[u8]) -> String {

@@ -42,6 +42,24 @@ fn rpc(e: impl std::fmt::Display) -> String {
     format!("execution node: {e}")
 }
 
+/// Sends `tx` and waits for its receipt; a reverted transaction is an error.
+async fn mined(
+    provider: &DynProvider,
+    tx: TransactionRequest,
+) -> Result<alloy::rpc::types::TransactionReceipt, String> {
+    let receipt = provider
+        .send_transaction(tx)
+        .await
+        .map_err(rpc)?
+        .get_receipt()
+        .await
+        .map_err(rpc)?;
+    if !receipt.status() {
+        return Err("transaction reverted".into());
+    }
+    Ok(receipt)
+}
+
 impl Chain {
     /// Deploys `bytecode` from the first account.
     pub async fn deploy(url: &str, bytecode: Vec<u8>) -> Result<Chain, String> {
@@ -55,16 +73,7 @@ impl Chain {
         let tx = TransactionRequest::default()
             .with_from(from)
             .with_deploy_code(Bytes::from(bytecode));
-        let receipt = provider
-            .send_transaction(tx)
-            .await
-            .map_err(rpc)?
-            .get_receipt()
-            .await
-            .map_err(rpc)?;
-        if !receipt.status() {
-            return Err("contract deployment reverted".into());
-        }
+        let receipt = mined(&provider, tx).await?;
         Ok(Chain {
             provider,
             contract: receipt.contract_address.ok_or("no contract address")?,
@@ -83,17 +92,7 @@ impl Chain {
 
     /// Sends a call and waits for it to be mined; returns its block.
     pub async fn send(&self, from: Address, call: impl SolCall) -> Result<u64, String> {
-        let receipt = self
-            .provider
-            .send_transaction(self.request(from, call))
-            .await
-            .map_err(rpc)?
-            .get_receipt()
-            .await
-            .map_err(rpc)?;
-        if !receipt.status() {
-            return Err("call reverted".into());
-        }
+        let receipt = mined(&self.provider, self.request(from, call)).await?;
         receipt
             .block_number
             .ok_or_else(|| "receipt without a block".into())

@@ -52,6 +52,10 @@ pub struct NodeSettings {
     pub p2p_address: IpAddr,
     /// Peers to stay connected to.
     pub static_peers: Vec<Multiaddr>,
+    /// discv5 UDP port (0: no discovery).
+    pub discovery_port: u16,
+    /// Boot node records (base64 ENRs) for discovery.
+    pub boot_enrs: Vec<String>,
     /// Address of the API and metrics endpoints.
     pub http_address: IpAddr,
     /// API port (0: off).
@@ -173,7 +177,7 @@ pub async fn run_node(s: NodeSettings, mut shutdown: watch::Receiver<bool>) -> R
         subnets: Default::default(),
         static_peers: s.static_peers.clone(),
     };
-    let service = P2pService::new(key, p2p_config)?;
+    let service = P2pService::new(key.clone(), p2p_config)?;
     let peer_id = service.peer_id();
     tracing::info!(%peer_id, port = s.p2p_port, "p2p");
     if let Ok(mut st) = status.write() {
@@ -183,6 +187,9 @@ pub async fn run_node(s: NodeSettings, mut shutdown: watch::Receiver<bool>) -> R
     let (p2p_tx, p2p_cmds) = mpsc::channel(4096);
     let (p2p_events_tx, p2p_events) = mpsc::channel(4096);
     tokio::spawn(service.run(p2p_cmds, p2p_events_tx));
+    if s.discovery_port != 0 {
+        start_discovery(&s, &key, &store_path, p2p_tx.clone()).await?;
+    }
 
     // The registry feed and the driver.
     let shares = signing::ShareKeys::default();
@@ -217,6 +224,64 @@ pub async fn run_node(s: NodeSettings, mut shutdown: watch::Receiver<bool>) -> R
     driver.run(inputs).await;
     tracing::info!("driver stopped; waiting for execution sync to store its last block");
     let _ = tokio::time::timeout(Duration::from_secs(10), sync_task).await;
+    Ok(())
+}
+
+/// Starts discv5 advertising the subnets of the committees we hold shares in
+/// (as stored so far; none yet means any peer of our network is worth
+/// dialing), and a task dialing what it finds every 10 s.
+async fn start_discovery(
+    s: &NodeSettings,
+    key: &Keypair,
+    store_path: &Path,
+    p2p: mpsc::Sender<crate::p2p::P2pCommand>,
+) -> Result<(), String> {
+    use ssv_protocol::identifiers::{committee_id, committee_subnet};
+    let IpAddr::V4(ip) = s.p2p_address else {
+        return Err("--p2p-address: discovery needs an IPv4 address".into());
+    };
+    let mut boot = Vec::new();
+    for text in &s.boot_enrs {
+        boot.push(
+            text.parse::<enr::Enr<enr::CombinedKey>>()
+                .map_err(|e| format!("--boot-enr {text:?}: {e}"))?,
+        );
+    }
+    let subnets = Store::open_read_only(store_path)
+        .and_then(|st| st.load_registry())
+        .map(|state| {
+            state
+                .validators
+                .values()
+                .filter(|v| v.own_encrypted_share.is_some())
+                .map(|v| committee_subnet(&committee_id(&v.operators)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let discovery = crate::p2p::discovery::Discovery::start(
+        key,
+        ip,
+        s.discovery_port,
+        s.p2p_port,
+        s.network.domain,
+        subnets,
+        &boot,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    tracing::info!(enr = %discovery.local_enr().to_base64(), "discovery started");
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            every.tick().await;
+            for (peer, addr) in discovery.find_peers(16).await {
+                let command = crate::p2p::P2pCommand::DialPeer { peer, addr };
+                if p2p.send(command).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod enr_fields;
 pub mod gossip;
 pub mod handshake;
+pub mod limits;
 pub mod service;
 
 pub use service::{P2pCommand, P2pConfig, P2pEvent, P2pService, Verdict};

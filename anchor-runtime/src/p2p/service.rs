@@ -15,8 +15,8 @@ use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{identify, noise, ping, tcp, yamux, Multiaddr, PeerId, Swarm};
 use tokio::sync::mpsc;
 
-use super::gossip;
 use super::handshake::{HandshakeCodec, NodeInfo, PROTOCOL};
+use super::{gossip, limits};
 
 pub use behaviour::{SsvBehaviour, SsvBehaviourEvent};
 
@@ -85,6 +85,13 @@ pub enum P2pCommand {
     Subscribe(u64),
     /// Dial an address.
     Dial(Multiaddr),
+    /// Dial a known peer at an address unless it is connected or being dialed.
+    DialPeer {
+        /// The peer.
+        peer: PeerId,
+        /// Where.
+        addr: Multiaddr,
+    },
 }
 
 /// Events from the network task.
@@ -166,6 +173,8 @@ pub struct P2pService {
     refused: BTreeMap<PeerId, tokio::time::Instant>,
     /// Static peer addresses with an open connection we dialed, and to whom.
     static_connected: BTreeMap<Multiaddr, PeerId>,
+    /// Connected peers: whether each dialed us.
+    connected: BTreeMap<PeerId, bool>,
 }
 
 impl P2pService {
@@ -191,6 +200,7 @@ impl P2pService {
             peers: BTreeMap::new(),
             refused: BTreeMap::new(),
             static_connected: BTreeMap::new(),
+            connected: BTreeMap::new(),
         })
     }
 
@@ -227,6 +237,25 @@ impl P2pService {
                 },
                 event = self.swarm.select_next_some() => self.swarm_event(event, &events).await,
             }
+        }
+    }
+
+    /// Whether a newly connected peer may stay under the peer limits; records
+    /// it when it may.
+    fn admit(&mut self, peer: PeerId, inbound: bool) -> bool {
+        let max = limits::max_peers(self.config.subnets.len());
+        let inbound_peers = self.connected.values().filter(|i| **i).count();
+        let ok = limits::admit(inbound, self.connected.len(), inbound_peers, max);
+        if ok {
+            self.connected.insert(peer, inbound);
+        }
+        ok
+    }
+
+    /// A peer that dialed us: kept within the limits, else disconnected.
+    fn inbound(&mut self, peer: PeerId) {
+        if !self.admit(peer, true) {
+            let _ = self.swarm.disconnect_peer_id(peer);
         }
     }
 
@@ -273,6 +302,14 @@ impl P2pService {
             }
             P2pCommand::Dial(addr) => {
                 let _ = self.swarm.dial(addr);
+            }
+            P2pCommand::DialPeer { peer, addr } => {
+                use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+                let opts = DialOpts::peer_id(peer)
+                    .condition(PeerCondition::DisconnectedAndNotDialing)
+                    .addresses(vec![addr])
+                    .build();
+                let _ = self.swarm.dial(opts);
             }
         }
     }
@@ -326,15 +363,30 @@ impl P2pService {
             }
             SwarmEvent::ConnectionEstablished {
                 peer_id,
+                endpoint: ConnectedPoint::Listener { .. },
+                num_established,
+                ..
+            } if num_established.get() == 1 => self.inbound(peer_id),
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
                 endpoint: ConnectedPoint::Dialer { address, .. },
                 num_established,
                 ..
             } => {
-                if self.config.static_peers.contains(&address) {
+                let is_static = self.config.static_peers.contains(&address);
+                if is_static {
                     self.static_connected.insert(address, peer_id);
                 }
                 if num_established.get() != 1 {
                     return;
+                }
+                // Static peers are always kept.
+                if !is_static && !self.admit(peer_id, false) {
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    return;
+                }
+                if is_static {
+                    self.connected.insert(peer_id, false);
                 }
                 // Only the dialing side asks (the Go node's rule).
                 if let Ok(sealed) = self.our_info().seal(&self.key) {
@@ -350,6 +402,7 @@ impl P2pService {
                 ..
             } => {
                 self.refused.remove(&peer_id);
+                self.connected.remove(&peer_id);
                 self.static_connected.retain(|_, p| *p != peer_id);
                 if self.peers.remove(&peer_id).is_some() {
                     let _ = events.send(P2pEvent::PeerGone(peer_id)).await;

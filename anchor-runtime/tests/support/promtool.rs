@@ -45,3 +45,29 @@ pub fn promtool() -> PathBuf {
     assert!(status.success(), "dpkg-deb -x failed");
     bin
 }
+
+/// Passes a scrape through `promtool check metrics`; panics with its report.
+pub fn check_metrics(scrape: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut check = Command::new(promtool())
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    check
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(scrape.as_bytes())
+        .unwrap();
+    let out = check.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}\n{scrape}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
