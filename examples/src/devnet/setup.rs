@@ -278,6 +278,9 @@ fn spawn_node(
             "1",
         ])
         .args(["--peer", &peers.join(";")])
+        // The 4 nodes know each other's addresses: no discovery (whose
+        // default UDP port they would all want).
+        .args(["--discovery-port", "0"])
         .env(
             "RUST_LOG",
             std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
