@@ -92,6 +92,8 @@ struct State {
     gossip: BTreeMap<u64, (MessageId, PeerId)>,
     next_handle: u64,
     subscribed: BTreeSet<u64>,
+    /// Exit requests already handed to the node (or found not to be ours).
+    exits_seen: BTreeSet<([u8; 48], u64)>,
     peers: BTreeMap<PeerId, BTreeSet<u64>>,
 }
 
@@ -115,6 +117,7 @@ impl Driver {
             gossip: BTreeMap::new(),
             next_handle: 0,
             subscribed: BTreeSet::new(),
+            exits_seen: BTreeSet::new(),
             peers: BTreeMap::new(),
         };
         loop {
@@ -196,7 +199,11 @@ impl Driver {
                 .collect();
         }
         let (tx, _) = mpsc::unbounded_channel();
+        let exits = new_exits(&mut st.exits_seen, &update, self.chain.slot_at(now().0));
         self.feed(st, Input::Registry(update.registry), &tx).await;
+        for exit in exits {
+            self.feed(st, exit, &tx).await;
+        }
     }
 
     fn node_config(&self, operator_id: u64) -> NodeConfig {
@@ -521,6 +528,46 @@ impl Driver {
     }
 }
 
+/// The `ValidatorExited` inputs for exit requests not handed over yet: those of
+/// validators we run (share, index, active, not liquidated). Requests of
+/// validators that are not ours, or no longer active (already exiting), are
+/// marked seen and dropped; one whose validator has no beacon index yet waits
+/// for a later registry. The event's own slot is not known here (execution and
+/// beacon clocks are joined only through the follow distance), so the slot the
+/// request reaches us is used: the exit starts 4 slots after it.
+fn new_exits(
+    seen: &mut BTreeSet<([u8; 48], u64)>,
+    update: &RegistryUpdate,
+    current_slot: u64,
+) -> Vec<Input> {
+    let mut out = Vec::new();
+    for request in &update.exit_requests {
+        if seen.contains(request) {
+            continue;
+        }
+        let validator = update
+            .registry
+            .validators
+            .iter()
+            .find(|v| v.pubkey == request.0);
+        match validator {
+            Some(v) if v.share.is_some() && v.index.is_none() => continue,
+            Some(v) if v.runs() => {
+                if let Some(validator_index) = v.index {
+                    tracing::info!(validator_index, block = request.1, "exit requested");
+                    out.push(Input::ValidatorExited {
+                        validator_index,
+                        block_slot: current_slot,
+                    });
+                }
+            }
+            _ => {}
+        }
+        seen.insert(*request);
+    }
+    out
+}
+
 fn failed(kind: &'static str, reason: String) -> Response {
     metrics::counter!("ssv_requests_failed_total", "kind" => kind).increment(1);
     tracing::warn!(kind, %reason, "request failed");
@@ -588,5 +635,75 @@ fn record_event(e: Event) {
             tracing::warn!(%reason, "request failed");
             metrics::counter!("ssv_requests_failed_total", "kind" => "duties").increment(1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ssv_protocol::node::{RegisteredValidator, Registry};
+    use ssv_protocol::wire::Share;
+
+    fn validator(pk: u8, index: Option<u64>, active: bool, ours: bool) -> RegisteredValidator {
+        RegisteredValidator {
+            pubkey: [pk; 48],
+            index,
+            operators: vec![1, 2, 3, 4],
+            liquidated: false,
+            active,
+            share: ours.then(|| Share {
+                validator_index: index.unwrap_or(0),
+                validator_pubkey: [pk; 48],
+                share_pubkey: [0; 48],
+                committee: Vec::new(),
+                domain_type: [0; 4],
+                fee_recipient: [0; 20],
+                graffiti: [0; 32],
+            }),
+        }
+    }
+
+    #[test]
+    fn exit_requests_reach_the_node_once_and_only_for_validators_we_run() {
+        let mut update = RegistryUpdate {
+            own_operator: Some(1),
+            registry: Arc::new(Registry {
+                operators: BTreeMap::new(),
+                validators: vec![
+                    validator(1, Some(10), true, true),  // ours, active
+                    validator(2, Some(11), false, true), // ours, already exited
+                    validator(3, Some(12), true, false), // not ours
+                    validator(4, None, false, true),     // ours, no index yet
+                ],
+            }),
+            exit_requests: vec![
+                ([1; 48], 100),
+                ([2; 48], 101),
+                ([3; 48], 102),
+                ([4; 48], 103),
+            ],
+        };
+        let mut seen = BTreeSet::new();
+        let first = new_exits(&mut seen, &update, 50);
+        let fed: Vec<(u64, u64)> = first
+            .iter()
+            .filter_map(|i| match i {
+                Input::ValidatorExited {
+                    validator_index,
+                    block_slot,
+                } => Some((*validator_index, *block_slot)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(fed, vec![(10, 50)]);
+        // The one without an index waits; the others are not asked again.
+        assert_eq!(seen.len(), 3);
+        assert!(new_exits(&mut seen, &update, 51).is_empty());
+        // Once the beacon node knows it, it is handed over.
+        let mut registry = (*update.registry).clone();
+        registry.validators[3] = validator(4, Some(13), true, true);
+        update.registry = Arc::new(registry);
+        assert_eq!(new_exits(&mut seen, &update, 52).len(), 1);
+        assert!(new_exits(&mut seen, &update, 53).is_empty());
     }
 }

@@ -24,6 +24,9 @@ pub struct RegistryUpdate {
     pub own_operator: Option<u64>,
     /// The registry.
     pub registry: Arc<Registry>,
+    /// Every `ValidatorExited` request the contract holds: (validator public
+    /// key, execution block), in event order.
+    pub exit_requests: Vec<([u8; 48], u64)>,
 }
 
 /// What the feed needs.
@@ -89,6 +92,7 @@ impl RegistryFeed {
                 let update = RegistryUpdate {
                     own_operator: state.own_operator,
                     registry: Arc::new(registry),
+                    exit_requests: state.exit_requests.clone(),
                 };
                 if out.send(update).await.is_err() {
                     return;
