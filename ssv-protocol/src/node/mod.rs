@@ -31,6 +31,7 @@
 
 pub mod checks;
 mod drive;
+pub mod early;
 pub mod registry;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -296,6 +297,8 @@ pub struct Node {
     held: BTreeMap<(Timestamp, u64), NodeRequest>,
     next_id: u64,
     pruned_slot: Option<u64>,
+    /// Accepted messages for duties that have not started here yet.
+    early: early::EarlyMessages,
     outputs: VecDeque<Output>,
 }
 
@@ -337,6 +340,7 @@ impl Node {
             held: BTreeMap::new(),
             next_id: 0,
             pruned_slot: None,
+            early: Default::default(),
             outputs: VecDeque::new(),
         }
     }
@@ -402,6 +406,11 @@ impl Node {
     /// Requests asked and not answered yet.
     pub fn pending_requests(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Accepted messages held until their duty starts here.
+    pub fn early_messages(&self) -> usize {
+        self.early.len()
     }
 }
 
