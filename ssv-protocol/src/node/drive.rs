@@ -13,7 +13,6 @@ use super::{
 use crate::consensus::SsvQbft;
 use crate::identifiers::{committee_subnet, subnet_topic, CommitteeId};
 use crate::roles::RoleFork;
-use crate::runner::error::RunnerError;
 use crate::runner::io::Request;
 use crate::runner::{self, CommitteeMachine, Setup, ValidatorMachine};
 use crate::scheduler::{self, DutyTarget};
@@ -132,21 +131,8 @@ impl Node {
             }
         };
         let role = msg_id.role();
-        self.route(now, key, role, Arc::new(m.signed));
-    }
-
-    /// Feeds an accepted message to its machine; one for a committee duty that
-    /// has not started here yet (and is not of a past slot) is held until it
-    /// starts ([`super::early`]).
-    fn route(&mut self, now: Timestamp, key: MachineKey, role: Role, msg: Arc<SignedSsvMessage>) {
-        let input = runner::Input::Message(Arc::clone(&msg));
-        match self.feed_checked(now, key, input) {
-            Ok(()) => {}
-            Err(RunnerError::NoRunnerForSlot(slot))
-                if slot >= self.config.chain.slot_at(now.0)
-                    && self.early.hold(key, slot, role, msg) => {}
-            Err(error) => self.event(Event::MessageRefused { role, error }),
-        }
+        let input = runner::Input::Message(Arc::new(m.signed));
+        self.feed(now, key, role, input);
     }
 
     pub(super) fn on_response(&mut self, now: Timestamp, id: u64, response: NodeResponse) {
@@ -205,7 +191,6 @@ impl Node {
         if self.pruned_slot != Some(slot) {
             self.pruned_slot = Some(slot);
             self.validator.handle(now.0, validation::Input::Tick);
-            self.early.prune_before(slot);
         }
         self.scheduler.handle(now, scheduler::Input::Tick);
         let due: Vec<MachineKey> = self
@@ -260,13 +245,9 @@ impl Node {
                         DutyTarget::Committee(id) => MachineKey::Committee(id),
                         DutyTarget::Validator(index) => MachineKey::Validator(index),
                     };
-                    match self.feed_checked(now, key, runner::Input::StartDuty(duty)) {
-                        Ok(()) => {
-                            for (role, msg) in self.early.take(key, slot) {
-                                self.route(now, key, role, msg);
-                            }
-                        }
-                        Err(error) => self.event(Event::DutyRefused { role, slot, error }),
+                    if let Err(error) = self.feed_checked(now, key, runner::Input::StartDuty(duty))
+                    {
+                        self.event(Event::DutyRefused { role, slot, error });
                     }
                 }
                 scheduler::Output::Late {

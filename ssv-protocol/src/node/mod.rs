@@ -31,7 +31,6 @@
 
 pub mod checks;
 mod drive;
-pub mod early;
 pub mod registry;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -297,8 +296,6 @@ pub struct Node {
     held: BTreeMap<(Timestamp, u64), NodeRequest>,
     next_id: u64,
     pruned_slot: Option<u64>,
-    /// Accepted messages for duties that have not started here yet.
-    early: early::EarlyMessages,
     outputs: VecDeque<Output>,
 }
 
@@ -340,7 +337,6 @@ impl Node {
             held: BTreeMap::new(),
             next_id: 0,
             pruned_slot: None,
-            early: Default::default(),
             outputs: VecDeque::new(),
         }
     }
@@ -406,11 +402,6 @@ impl Node {
     /// Requests asked and not answered yet.
     pub fn pending_requests(&self) -> usize {
         self.pending.len()
-    }
-
-    /// Accepted messages held until their duty starts here.
-    pub fn early_messages(&self) -> usize {
-        self.early.len()
     }
 }
 
