@@ -4,6 +4,7 @@
 //! and two runs with the same keys give byte-identical outputs.
 
 use examples::cluster::{run, ClusterConfig};
+use ssv_protocol::roles::RoleFork;
 use ssv_protocol::runner::io::SubmissionKind;
 
 #[test]
@@ -13,6 +14,7 @@ fn four_nodes_run_every_duty_and_replay_byte_for_byte() {
         slots: 24,
         validators: 4,
         seed: 7,
+        roles: RoleFork::Boole,
     };
     let a = run(&cfg, &pems);
     let kinds: std::collections::BTreeSet<SubmissionKind> =
