@@ -33,6 +33,9 @@ use crate::runner::proposer::validate_post_decided;
 use crate::runner::Output;
 use crate::wire::{PartialSigKind, PartialSignatureMessages, Role};
 
+/// A decided contribution-and-proof with its signing root.
+type SignedObject = ([u8; 32], ContributionAndProof);
+
 #[derive(Clone, Debug)]
 enum Waiting {
     Nothing,
@@ -223,7 +226,7 @@ impl AlanContributionRunner {
     }
 
     /// The decided contribution-and-proofs with their signing roots.
-    fn decided(&self) -> Result<(u64, Vec<([u8; 32], ContributionAndProof)>), RunnerError> {
+    fn decided(&self) -> Result<(u64, Vec<SignedObject>), RunnerError> {
         let value = self
             .base
             .state
