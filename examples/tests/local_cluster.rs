@@ -1,18 +1,22 @@
-//! The demo cluster end to end: four Node machines against the simulated beacon
-//! chain submit every kind of duty object, every submission's rebuilt signature
-//! verifies under the validator key, all four operators submit the same objects,
-//! and two runs with the same keys give byte-identical outputs.
+//! The demo cluster end to end, under both role sets: four Node machines
+//! against the simulated beacon chain submit every kind of duty object, every
+//! submission's rebuilt signature verifies under the validator key, all four
+//! operators submit the same objects, and two runs with the same keys give
+//! byte-identical outputs. Under the live network's roles (Alan) aggregates and
+//! contributions come from the per-validator runners (roles 1 and 3); under the
+//! pinned spec's (Boole) from the aggregator committee (role 6).
 
-use examples::cluster::{run, ClusterConfig};
+use examples::cluster::{run, ClusterConfig, Report};
+use ssv_protocol::roles::RoleFork;
 use ssv_protocol::runner::io::SubmissionKind;
 
-#[test]
-fn four_nodes_run_every_duty_and_replay_byte_for_byte() {
+fn run_and_check(roles: RoleFork) -> Report {
     let pems = examples::generate_operator_pems(4);
     let cfg = ClusterConfig {
         slots: 24,
         validators: 4,
         seed: 7,
+        roles,
     };
     let a = run(&cfg, &pems);
     let kinds: std::collections::BTreeSet<SubmissionKind> =
@@ -38,4 +42,45 @@ fn four_nodes_run_every_duty_and_replay_byte_for_byte() {
     assert_eq!(a.slashable_refused, 0);
     let b = run(&cfg, &pems);
     assert_eq!(a.digest, b.digest, "same inputs, same outputs");
+    a
+}
+
+/// The duties of `role` as (started on, finished on) operator counts.
+fn duties_of(r: &Report, role: &str) -> Vec<(usize, usize)> {
+    r.duties
+        .iter()
+        .filter(|((_, name), _)| name == role)
+        .map(|(_, (s, f))| (s.len(), f.len()))
+        .collect()
+}
+
+#[test]
+fn four_nodes_run_every_duty_with_the_alan_roles() {
+    let r = run_and_check(RoleFork::Alan);
+    assert!(duties_of(&r, "AggregatorCommittee").is_empty());
+    // Every simulated committee has 8 members, so every attester aggregates:
+    // each aggregator duty starts and finishes on all four operators.
+    let aggregators = duties_of(&r, "Aggregator");
+    assert!(aggregators.len() >= 10, "{aggregators:?}");
+    assert!(aggregators.iter().all(|d| *d == (4, 4)), "{aggregators:?}");
+    // Sync contributions start every slot; those selected finish on all four.
+    let contributions = duties_of(&r, "SyncCommitteeContribution");
+    assert!(contributions.len() >= 20, "{contributions:?}");
+    assert!(contributions
+        .iter()
+        .all(|d| d.0 == 4 && (d.1 == 0 || d.1 == 4)));
+    assert!(contributions.iter().any(|d| d.1 == 4));
+    let aggregates = r
+        .submissions
+        .keys()
+        .filter(|k| k.0 == SubmissionKind::AggregateAndProof)
+        .count();
+    assert_eq!(aggregates, aggregators.len(), "one aggregate per duty");
+}
+
+#[test]
+fn four_nodes_run_every_duty_with_the_boole_roles() {
+    let r = run_and_check(RoleFork::Boole);
+    assert!(duties_of(&r, "Aggregator").is_empty());
+    assert!(!duties_of(&r, "AggregatorCommittee").is_empty());
 }

@@ -1,6 +1,7 @@
 //! The beacon node side of the runtime: the standard Beacon API over HTTP
 //! (reqwest), with several endpoints and fallback.
 
+pub mod aggregation;
 mod chain;
 mod client;
 pub mod duties;

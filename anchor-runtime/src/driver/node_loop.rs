@@ -486,13 +486,18 @@ impl Driver {
                     ))
                 });
             }
-            Request::Aggregation(_) => {
-                // Asked only under the Boole roles, which the runtime does
-                // not run (see NodeConfig::roles).
-                answer(runner(failed(
-                    "aggregation",
-                    "aggregation committees are not run by this node".into(),
-                )));
+            Request::Aggregation(needs) => {
+                // Aggregates and contributions for the Alan aggregator and
+                // sync-contribution runners (the node holds the request until
+                // 2/3 of the slot).
+                let beacon = Arc::clone(&self.beacon);
+                let version = self.chain.data_version(self.chain.epoch(needs.slot));
+                tokio::spawn(async move {
+                    answer(match beacon.aggregation(&needs, version).await {
+                        Ok(r) => runner(r),
+                        Err(e) => runner(failed("aggregation", e.to_string())),
+                    })
+                });
             }
             Request::RecordSlashing(records) => {
                 let store = Arc::clone(&self.store);

@@ -1,18 +1,23 @@
 //! The local demo cluster, needing nothing installed: four operators run the
 //! composite `Node` machine on virtual time against a simulated beacon chain
 //! (8-slot epochs) and an in-memory gossip network, for a few epochs of
-//! committee (attestations, sync-committee messages), aggregator-committee
-//! (aggregates, sync contributions), proposer, registration and exit duties. It
+//! committee (attestations, sync-committee messages), aggregation (aggregates,
+//! sync contributions), proposer, registration and exit duties. It
 //! prints what each duty did and checks every submitted signature the way a
 //! beacon node would. It exits non-zero if a submission does not verify or a
 //! duty kind never completed
 //! (checked from 24 slots on, where the simulated chain has every kind).
 //!
-//! `cargo run --release -p examples --bin local-cluster -- [--slots N] [--validators V] [--seed S]`
+//! Aggregation runs with the live network's roles by default (`--roles alan`:
+//! per-validator aggregator and sync-contribution runners, roles 1 and 3), or
+//! with the pinned spec's aggregator committee (`--roles boole`, role 6).
+//!
+//! `cargo run --release -p examples --bin local-cluster -- [--slots N] [--validators V] [--seed S] [--roles alan|boole]`
 
 use std::collections::BTreeMap;
 
 use examples::cluster::{self, ClusterConfig, Report};
+use ssv_protocol::roles::RoleFork;
 use ssv_protocol::runner::io::SubmissionKind;
 
 fn args() -> ClusterConfig {
@@ -20,19 +25,32 @@ fn args() -> ClusterConfig {
         slots: 24,
         validators: 4,
         seed: 1,
+        roles: RoleFork::Alan,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
+    let usage = || -> ! {
+        eprintln!(
+            "usage: local-cluster [--slots N] [--validators V] [--seed S] [--roles alan|boole]"
+        );
+        std::process::exit(2);
+    };
     while let Some(flag) = it.next() {
-        let value = it.next().and_then(|v| v.parse::<u64>().ok());
+        let text = it.next().map(String::as_str);
+        if flag == "--roles" {
+            c.roles = match text {
+                Some("alan") => RoleFork::Alan,
+                Some("boole") => RoleFork::Boole,
+                _ => usage(),
+            };
+            continue;
+        }
+        let value = text.and_then(|v| v.parse::<u64>().ok());
         match (flag.as_str(), value) {
             ("--slots", Some(v)) => c.slots = v.max(1),
             ("--validators", Some(v)) => c.validators = v.clamp(1, 64),
             ("--seed", Some(v)) => c.seed = v,
-            _ => {
-                eprintln!("usage: local-cluster [--slots N] [--validators V] [--seed S]");
-                std::process::exit(2);
-            }
+            _ => usage(),
         }
     }
     c
@@ -75,12 +93,13 @@ fn main() {
     eprintln!("generating 4 RSA-2048 operator keys...");
     let pems = examples::generate_operator_pems(4);
     println!(
-        "4 operators, {} validators, {} slots of 12 s from slot {} ({}-slot epochs), seed {}",
+        "4 operators, {} validators, {} slots of 12 s from slot {} ({}-slot epochs), seed {}, roles {:?}",
         cfg.validators,
         cfg.slots,
         cluster::SLOTS_PER_EPOCH,
         cluster::SLOTS_PER_EPOCH,
-        cfg.seed
+        cfg.seed,
+        cfg.roles
     );
     let r = cluster::run(&cfg, &pems);
     print_slots(&r);

@@ -55,6 +55,10 @@ pub struct ClusterConfig {
     pub validators: u64,
     /// Seeds share splitting and network latencies.
     pub seed: u64,
+    /// Which roles the nodes run: the live network's per-validator aggregator
+    /// and sync-contribution runners ([`RoleFork::Alan`]) or the pinned spec's
+    /// aggregator committee ([`RoleFork::Boole`]).
+    pub roles: RoleFork,
 }
 
 /// One object submitted to the beacon node, as every operator submitted it.
@@ -238,7 +242,7 @@ pub fn run(cfg: &ClusterConfig, pems: &BTreeMap<u64, String>) -> Report {
             operator_id: op,
             network_domain: DOMAIN,
             chain: Arc::clone(&chain),
-            roles: RoleFork::Boole,
+            roles: cfg.roles,
             value_checks: Arc::new(ChainValueChecks {
                 chain: Arc::clone(&chain),
             }),

@@ -91,14 +91,21 @@ impl DataVersion {
     }
 }
 
-/// The proposer's consensus value: the duty, the block's version and the block's
-/// SSZ (ssv-spec `ProposerConsensusData`).
+/// The consensus value of a per-validator duty (ssv-spec
+/// `ValidatorConsensusData`): the duty, the data's version and the data's SSZ.
+/// The proposer decides a block (or blinded block, or block contents), the
+/// Alan aggregator an `AggregateAndProof`, the Alan sync-contribution runner a
+/// [`crate::beacon::contributions::Contributions`] list.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-pub struct ProposerConsensusData {
+pub struct ValidatorConsensusData {
     /// The duty.
     pub duty: ValidatorDuty,
-    /// The block's data version number.
+    /// The data's version number.
     pub version: u64,
-    /// The block (or blinded block, or block contents) SSZ.
+    /// The data's SSZ.
     pub data_ssz: VariableList<u8, U8388608>,
 }
+
+/// The proposer's consensus value (the spec's `ValidatorConsensusData` holding
+/// a block).
+pub type ProposerConsensusData = ValidatorConsensusData;

@@ -6,6 +6,7 @@ pub mod aggregator_data;
 pub mod altair;
 pub mod capella;
 pub mod consensus_data;
+pub mod contributions;
 pub mod deneb;
 pub mod electra;
 pub mod phase0;

@@ -51,6 +51,55 @@ pub struct SignedElectraAggregateAndProof {
     pub signature: BlsSignature,
 }
 
+/// An `AggregateAndProof` of either form: phase0 (to Deneb) or Electra.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionedAggregateAndProof {
+    /// Phase 0 to Deneb.
+    Phase0(AggregateAndProof),
+    /// Electra and later.
+    Electra(ElectraAggregateAndProof),
+}
+
+impl VersionedAggregateAndProof {
+    /// The message's hash-tree-root (what the aggregator signs).
+    pub fn root(&self) -> [u8; 32] {
+        match self {
+            VersionedAggregateAndProof::Phase0(a) => a.tree_hash_root().0,
+            VersionedAggregateAndProof::Electra(a) => a.tree_hash_root().0,
+        }
+    }
+
+    /// The message's SSZ.
+    pub fn ssz(&self) -> Vec<u8> {
+        use ssz::Encode;
+        match self {
+            VersionedAggregateAndProof::Phase0(a) => a.as_ssz_bytes(),
+            VersionedAggregateAndProof::Electra(a) => a.as_ssz_bytes(),
+        }
+    }
+
+    /// The signed object's hash-tree-root and SSZ.
+    pub fn signed(&self, signature: &[u8; 96]) -> ([u8; 32], Vec<u8>) {
+        use ssz::Encode;
+        match self {
+            VersionedAggregateAndProof::Phase0(m) => {
+                let s = SignedAggregateAndProof {
+                    message: m.clone(),
+                    signature: bls_signature(signature),
+                };
+                (s.tree_hash_root().0, s.as_ssz_bytes())
+            }
+            VersionedAggregateAndProof::Electra(m) => {
+                let s = SignedElectraAggregateAndProof {
+                    message: m.clone(),
+                    signature: bls_signature(signature),
+                };
+                (s.tree_hash_root().0, s.as_ssz_bytes())
+            }
+        }
+    }
+}
+
 /// Altair `ContributionAndProof`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
 pub struct ContributionAndProof {

@@ -5,9 +5,12 @@
 use ssz::Decode;
 
 use crate::beacon::aggregator_data::{AggregatorCommitteeConsensusData, AggregatorDataError};
-use crate::beacon::consensus_data::ProposerConsensusData;
+use crate::beacon::consensus_data::{DataVersion, ProposerConsensusData, ValidatorConsensusData};
+use crate::beacon::contributions::{Contributions, ContributionsError};
 use crate::beacon::phase0::{AttestationData, Checkpoint as BeaconCheckpoint};
 use crate::beacon::proposer_data::{validate_proposer_data, ProposerDataError, PROPOSER_ROLE};
+use crate::beacon::signed::VersionedAggregateAndProof;
+use crate::roles::BeaconRole;
 use crate::wire::BeaconVote;
 
 /// Slashing protection as the value checks consult it.
@@ -56,6 +59,16 @@ pub enum ValueCheckError {
     /// Aggregator committee data breaks a rule.
     #[error("invalid aggregator committee data: {0}")]
     InvalidAggregatorData(AggregatorDataError),
+    /// Validator consensus data (Alan aggregator or sync contribution) does
+    /// not decode.
+    #[error("validator consensus data does not decode")]
+    DecodeValidatorData,
+    /// The Alan aggregator's data is not an `AggregateAndProof` of its version.
+    #[error("invalid aggregate and proof")]
+    InvalidAggregateAndProof,
+    /// The Alan sync-contribution data is not a contributions list.
+    #[error("invalid contributions: {0}")]
+    InvalidContributions(ContributionsError),
 }
 
 fn root(bytes: &[u8; 32]) -> crate::beacon::phase0::Root {
@@ -140,4 +153,97 @@ pub fn aggregator_committee(
     cd.validate()
         .map_err(ValueCheckError::InvalidAggregatorData)?;
     Ok(cd)
+}
+
+/// ssv-spec `dutyValueCheck`: the duty is at most one epoch ahead of
+/// `current_epoch`, of `role`, and of this validator.
+fn duty_value_check(
+    cd: &ValidatorConsensusData,
+    role: BeaconRole,
+    current_epoch: u64,
+    slots_per_epoch: u64,
+    validator_pubkey: &[u8; 48],
+    validator_index: u64,
+) -> Result<(), ValueCheckError> {
+    let duty = &cd.duty;
+    if duty.slot / slots_per_epoch.max(1) > current_epoch.saturating_add(1) {
+        return Err(ValueCheckError::DutyEpochTooFarFuture);
+    }
+    if duty.role != role.as_u64() {
+        return Err(ValueCheckError::WrongBeaconRole);
+    }
+    if duty.pubkey[..] != validator_pubkey[..] {
+        return Err(ValueCheckError::WrongValidatorPubkey);
+    }
+    if duty.validator_index != validator_index {
+        return Err(ValueCheckError::WrongValidatorIndex);
+    }
+    Ok(())
+}
+
+/// ssv-spec `ValidatorConsensusData.GetAggregateAndProof`.
+pub fn aggregate_and_proof(
+    cd: &ValidatorConsensusData,
+) -> Result<VersionedAggregateAndProof, ValueCheckError> {
+    let bad = |_| ValueCheckError::InvalidAggregateAndProof;
+    match DataVersion::from_u64(cd.version) {
+        Some(v) if v >= DataVersion::Electra => {
+            crate::beacon::signed::ElectraAggregateAndProof::from_ssz_bytes(&cd.data_ssz)
+                .map(VersionedAggregateAndProof::Electra)
+                .map_err(bad)
+        }
+        Some(_) => crate::beacon::signed::AggregateAndProof::from_ssz_bytes(&cd.data_ssz)
+            .map(VersionedAggregateAndProof::Phase0)
+            .map_err(bad),
+        None => Err(ValueCheckError::InvalidAggregateAndProof),
+    }
+}
+
+/// The Alan aggregator's check (ssv-spec v1.2 `AggregatorValueCheckF`): decodes,
+/// holds an `AggregateAndProof` of its version, and the duty passes
+/// `dutyValueCheck` for the aggregator role.
+pub fn aggregator(
+    data: &[u8],
+    current_epoch: u64,
+    slots_per_epoch: u64,
+    validator_pubkey: &[u8; 48],
+    validator_index: u64,
+) -> Result<(ValidatorConsensusData, VersionedAggregateAndProof), ValueCheckError> {
+    let cd = ValidatorConsensusData::from_ssz_bytes(data)
+        .map_err(|_| ValueCheckError::DecodeValidatorData)?;
+    let aggregate = aggregate_and_proof(&cd)?;
+    duty_value_check(
+        &cd,
+        BeaconRole::Aggregator,
+        current_epoch,
+        slots_per_epoch,
+        validator_pubkey,
+        validator_index,
+    )?;
+    Ok((cd, aggregate))
+}
+
+/// The Alan sync-contribution check (ssv-spec v1.2
+/// `SyncCommitteeContributionValueCheckF`): decodes, holds a contributions
+/// list, and the duty passes `dutyValueCheck` for the contribution role.
+pub fn sync_contribution(
+    data: &[u8],
+    current_epoch: u64,
+    slots_per_epoch: u64,
+    validator_pubkey: &[u8; 48],
+    validator_index: u64,
+) -> Result<(ValidatorConsensusData, Contributions), ValueCheckError> {
+    let cd = ValidatorConsensusData::from_ssz_bytes(data)
+        .map_err(|_| ValueCheckError::DecodeValidatorData)?;
+    let list =
+        Contributions::decode(&cd.data_ssz).map_err(ValueCheckError::InvalidContributions)?;
+    duty_value_check(
+        &cd,
+        BeaconRole::SyncCommitteeContribution,
+        current_epoch,
+        slots_per_epoch,
+        validator_pubkey,
+        validator_index,
+    )?;
+    Ok((cd, list))
 }

@@ -72,3 +72,38 @@ pub fn aggregator_committee_check() -> ValueCheck {
             .map_err(External::new)
     })
 }
+
+/// The Alan aggregator's value check (ssv-spec v1.2 `AggregatorValueCheckF`),
+/// with the duty's own epoch as the current one.
+pub fn alan_aggregator_check(share: &Share) -> ValueCheck {
+    let pk = share.validator_pubkey;
+    let index = share.validator_index;
+    Arc::new(move |v: &[u8]| {
+        value_check::aggregator(v, duty_epoch(v), 1, &pk, index)
+            .map(|_| ())
+            .map_err(External::new)
+    })
+}
+
+/// The Alan sync-contribution value check (ssv-spec v1.2
+/// `SyncCommitteeContributionValueCheckF`), with the duty's own epoch as the
+/// current one.
+pub fn alan_contribution_check(share: &Share) -> ValueCheck {
+    let pk = share.validator_pubkey;
+    let index = share.validator_index;
+    Arc::new(move |v: &[u8]| {
+        value_check::sync_contribution(v, duty_epoch(v), 1, &pk, index)
+            .map(|_| ())
+            .map_err(External::new)
+    })
+}
+
+/// The duty slot of encoded `ValidatorConsensusData` (used as the "epoch" with
+/// one slot per epoch, so the too-far-future rule compares the duty with
+/// itself); 0 when it does not decode (the check then refuses it).
+fn duty_epoch(v: &[u8]) -> u64 {
+    use ssz::Decode as _;
+    crate::beacon::consensus_data::ValidatorConsensusData::from_ssz_bytes(v)
+        .map(|cd| cd.duty.slot)
+        .unwrap_or(0)
+}

@@ -12,7 +12,8 @@ use super::{
 };
 use crate::consensus::SsvQbft;
 use crate::identifiers::{committee_subnet, subnet_topic, CommitteeId};
-use crate::roles::RoleFork;
+use crate::roles::{self, BeaconRole, RoleFork};
+use crate::runner::duty::Duty;
 use crate::runner::io::Request;
 use crate::runner::{self, CommitteeMachine, Setup, ValidatorMachine};
 use crate::scheduler::{self, DutyTarget};
@@ -228,26 +229,30 @@ impl Node {
                     });
                 }
                 scheduler::Output::Start { target, duty } => {
-                    let role = duty.runner_role().unwrap_or(Role::Unknown(u32::MAX));
-                    let slot = duty.slot();
-                    if role == Role::AggregatorCommittee && self.config.roles == RoleFork::Alan {
-                        // The live network's per-validator aggregation runners
-                        // are not built; the duty is not run.
-                        continue;
-                    }
-                    let validators = duty.validator_duties().len();
-                    self.event(Event::DutyStarted {
-                        role,
-                        slot,
-                        validators,
-                    });
                     let key = match target {
                         DutyTarget::Committee(id) => MachineKey::Committee(id),
                         DutyTarget::Validator(index) => MachineKey::Validator(index),
                     };
-                    if let Err(error) = self.feed_checked(now, key, runner::Input::StartDuty(duty))
-                    {
-                        self.event(Event::DutyRefused { role, slot, error });
+                    match duty {
+                        // The live network runs aggregation and contributions
+                        // per validator (roles 1 and 3), each on the
+                        // validator's own machine.
+                        Duty::AggregatorCommittee(d) if self.config.roles == RoleFork::Alan => {
+                            for vd in d.validator_duties {
+                                let Some(role) = roles::runner_role(
+                                    BeaconRole::from_u64(vd.role),
+                                    RoleFork::Alan,
+                                ) else {
+                                    continue;
+                                };
+                                let key = MachineKey::Validator(vd.validator_index);
+                                self.start_duty(now, key, role, Duty::Validator(vd));
+                            }
+                        }
+                        duty => {
+                            let role = duty.runner_role().unwrap_or(Role::Unknown(u32::MAX));
+                            self.start_duty(now, key, role, duty);
+                        }
                     }
                 }
                 scheduler::Output::Late {
@@ -264,6 +269,20 @@ impl Node {
                 }
                 scheduler::Output::DutiesChanged => self.refresh_view(now),
             }
+        }
+    }
+
+    /// Starts a duty on a machine, with its events.
+    fn start_duty(&mut self, now: Timestamp, key: MachineKey, role: Role, duty: Duty) {
+        let slot = duty.slot();
+        let validators = duty.validator_duties().len();
+        self.event(Event::DutyStarted {
+            role,
+            slot,
+            validators,
+        });
+        if let Err(error) = self.feed_checked(now, key, runner::Input::StartDuty(duty)) {
+            self.event(Event::DutyRefused { role, slot, error });
         }
     }
 

@@ -62,9 +62,10 @@ pub struct NodeConfig {
     pub network_domain: [u8; 4],
     /// The beacon chain.
     pub chain: Arc<ChainSpec>,
-    /// Which roles the network runs. Under [`RoleFork::Alan`] (the live
-    /// network) aggregation duties are not run: only the pinned spec's
-    /// aggregator committee is built.
+    /// Which roles the network runs: under [`RoleFork::Alan`] (the live
+    /// network) each aggregation and sync-contribution duty runs on its
+    /// validator's machine (roles 1 and 3); under [`RoleFork::Boole`] (the
+    /// pinned spec) they run per committee (role 6).
     pub roles: RoleFork,
     /// The value checks QBFT runs.
     pub value_checks: Arc<dyn ValueChecks>,

@@ -13,15 +13,13 @@ use tree_hash::TreeHash;
 use crate::beacon::aggregator_data::{AggregatorCommitteeConsensusData, AssignedAggregator};
 use crate::beacon::altair::SyncCommitteeContribution;
 use crate::beacon::consensus_data::DataVersion;
-use crate::beacon::signed::{
-    bls_signature, AggregateAndProof, ContributionAndProof, ElectraAggregateAndProof,
-    SignedAggregateAndProof, SignedContributionAndProof, SignedElectraAggregateAndProof,
-    SyncAggregatorSelectionData,
-};
-use crate::beacon::{electra, phase0};
+use crate::beacon::signed::{bls_signature, ContributionAndProof, VersionedAggregateAndProof};
 use crate::consensus::SsvSignedMessage;
 use crate::duty::value_check::ValueCheckError;
 use crate::roles::BeaconRole;
+use crate::runner::aggregation_objects::{
+    aggregate_and_proof, aggregate_submission, contribution_submission, sync_selection_root,
+};
 use crate::runner::base::{Base, Phase, Step};
 use crate::runner::chain::{
     ChainSpec, DOMAIN_AGGREGATE_AND_PROOF, DOMAIN_CONTRIBUTION_AND_PROOF, DOMAIN_SELECTION_PROOF,
@@ -30,9 +28,7 @@ use crate::runner::chain::{
 use crate::runner::committee::CommitteeRunner;
 use crate::runner::duty::{AggregatorCommitteeDuty, Duty};
 use crate::runner::error::RunnerError;
-use crate::runner::io::{
-    AggregationNeeds, Request, RequestId, Response, SignItem, Submission, SubmissionKind,
-};
+use crate::runner::io::{AggregationNeeds, Request, RequestId, Response, SignItem, Submission};
 use crate::runner::{find_duty, Output};
 use crate::wire::merkle::u64_root;
 use crate::wire::{PartialSigKind, PartialSignatureMessages, Role};
@@ -71,23 +67,8 @@ enum Waiting {
 /// What a post-consensus root is for.
 #[derive(Clone, Debug)]
 enum PostObject {
-    Aggregate(DataVersion, Box<AggregateOrElectra>),
+    Aggregate(DataVersion, Box<VersionedAggregateAndProof>),
     Contribution(Box<ContributionAndProof>),
-}
-
-#[derive(Clone, Debug)]
-enum AggregateOrElectra {
-    Phase0(AggregateAndProof),
-    Electra(ElectraAggregateAndProof),
-}
-
-impl AggregateOrElectra {
-    fn root(&self) -> [u8; 32] {
-        match self {
-            AggregateOrElectra::Phase0(a) => a.tree_hash_root().0,
-            AggregateOrElectra::Electra(a) => a.tree_hash_root().0,
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -119,14 +100,6 @@ impl AggregatorRunner {
 
     fn chain(&self) -> Arc<ChainSpec> {
         Arc::clone(&self.base.setup.chain)
-    }
-
-    fn sync_selection_root(&self, slot: u64, subnet: u64) -> [u8; 32] {
-        let data = SyncAggregatorSelectionData {
-            slot,
-            subcommittee_index: subnet,
-        };
-        data.tree_hash_root().0
     }
 
     /// ssv-spec `StartNewDuty` and `executeDuty`: signs the selection proofs.
@@ -167,7 +140,7 @@ impl AggregatorRunner {
                             vd.validator_index,
                             DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
                             epoch,
-                            self.sync_selection_root(slot, subnet),
+                            sync_selection_root(slot, subnet),
                         ));
                     }
                 }
@@ -220,7 +193,7 @@ impl AggregatorRunner {
                         self.base.signing_root(
                             DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
                             epoch,
-                            self.sync_selection_root(duty.slot, subnet),
+                            sync_selection_root(duty.slot, subnet),
                         ),
                     );
                 }
@@ -535,23 +508,9 @@ impl AggregatorRunner {
                 .ok_or(RunnerError::BadBeaconData(
                     "aggregator committee not listed",
                 ))?;
-            let obj = if version >= DataVersion::Electra {
-                let aggregate = electra::Attestation::from_ssz_bytes(bytes)
-                    .map_err(|_| RunnerError::BadBeaconData("attestation does not decode"))?;
-                AggregateOrElectra::Electra(ElectraAggregateAndProof {
-                    aggregator_index: a.validator_index,
-                    aggregate,
-                    selection_proof: a.selection_proof.clone(),
-                })
-            } else {
-                let aggregate = phase0::Attestation::from_ssz_bytes(bytes)
-                    .map_err(|_| RunnerError::BadBeaconData("attestation does not decode"))?;
-                AggregateOrElectra::Phase0(AggregateAndProof {
-                    aggregator_index: a.validator_index,
-                    aggregate,
-                    selection_proof: a.selection_proof.clone(),
-                })
-            };
+            let mut proof = [0u8; 96];
+            proof.copy_from_slice(&a.selection_proof[..]);
+            let obj = aggregate_and_proof(version, a.validator_index, bytes, &proof)?;
             let root = self
                 .base
                 .signing_root(DOMAIN_AGGREGATE_AND_PROOF, epoch, obj.root());
@@ -737,44 +696,8 @@ impl AggregatorRunner {
 
 fn submission(validator: u64, obj: &PostObject, sig: &[u8; 96]) -> Submission {
     match obj {
-        PostObject::Aggregate(version, a) => {
-            let (root, ssz) = match a.as_ref() {
-                AggregateOrElectra::Phase0(m) => {
-                    let s = SignedAggregateAndProof {
-                        message: m.clone(),
-                        signature: bls_signature(sig),
-                    };
-                    (s.tree_hash_root().0, s.as_ssz_bytes())
-                }
-                AggregateOrElectra::Electra(m) => {
-                    let s = SignedElectraAggregateAndProof {
-                        message: m.clone(),
-                        signature: bls_signature(sig),
-                    };
-                    (s.tree_hash_root().0, s.as_ssz_bytes())
-                }
-            };
-            Submission {
-                kind: SubmissionKind::AggregateAndProof,
-                version: *version,
-                validator_index: validator,
-                root,
-                ssz,
-            }
-        }
-        PostObject::Contribution(c) => {
-            let s = SignedContributionAndProof {
-                message: (**c).clone(),
-                signature: bls_signature(sig),
-            };
-            Submission {
-                kind: SubmissionKind::ContributionAndProof,
-                version: DataVersion::Altair,
-                validator_index: validator,
-                root: s.tree_hash_root().0,
-                ssz: s.as_ssz_bytes(),
-            }
-        }
+        PostObject::Aggregate(version, a) => aggregate_submission(validator, *version, a, sig),
+        PostObject::Contribution(c) => contribution_submission(validator, c, sig),
     }
 }
 

@@ -7,7 +7,9 @@
 //!   sync-committee duties ([`Role::Committee`]) and its aggregation duties
 //!   ([`Role::AggregatorCommittee`]), one runner per slot.
 //! - [`ValidatorMachine`] (ssv-spec `Validator`): one validator's proposals,
-//!   builder registrations and voluntary exits.
+//!   builder registrations and voluntary exits, and the live network's (Alan,
+//!   ssv-spec v1.2) per-validator aggregation ([`Role::Aggregator`]) and
+//!   sync-committee contribution ([`Role::SyncCommitteeContribution`]) duties.
 //!
 //! Both take one [`Input`] at a time and queue [`Output`]s. They hold no key
 //! material and do no IO: outgoing messages are handed over unsigned (the embedder
@@ -33,7 +35,10 @@
 //! }
 //! ```
 
+mod aggregation_objects;
 mod aggregator;
+mod alan_aggregator;
+mod alan_contribution;
 mod base;
 pub mod chain;
 mod committee;
@@ -73,6 +78,17 @@ pub trait ValueChecks: Send + Sync {
     fn proposer(&self, share: &Share) -> ValueCheck;
     /// The aggregator committee's check of its consensus data.
     fn aggregator_committee(&self) -> ValueCheck;
+    /// The Alan aggregator's check of its `ValidatorConsensusData`. By
+    /// default the spec's check with the duty's own epoch as the current one
+    /// (the runner's duty-slot rules bound the epoch).
+    fn aggregator(&self, share: &Share) -> ValueCheck {
+        crate::node::checks::alan_aggregator_check(share)
+    }
+    /// The Alan sync-contribution runner's check; the default as for
+    /// [`ValueChecks::aggregator`].
+    fn sync_contribution(&self, share: &Share) -> ValueCheck {
+        crate::node::checks::alan_contribution_check(share)
+    }
 }
 
 /// Whether a selection proof makes a validator an aggregator.

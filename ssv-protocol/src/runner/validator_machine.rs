@@ -1,5 +1,7 @@
 //! [`ValidatorMachine`] (ssv-spec `Validator`): one operator's runners for one
-//! validator's own duties: proposals, builder registrations and voluntary exits.
+//! validator's own duties: proposals, builder registrations and voluntary exits,
+//! and the live network's (Alan) aggregation and sync-committee contribution
+//! duties.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -7,6 +9,9 @@ use std::sync::Arc;
 use qbft_core::Timestamp;
 
 use crate::consensus::decode_consensus;
+use crate::roles::{runner_role, BeaconRole, RoleFork};
+use crate::runner::alan_aggregator::AlanAggregatorRunner;
+use crate::runner::alan_contribution::AlanContributionRunner;
 use crate::runner::base::{Base, Step};
 use crate::runner::committee_machine::{check_envelope, partial_sigs_of};
 use crate::runner::duty::{validate_validator_duty, Duty};
@@ -18,12 +23,21 @@ use crate::runner::snapshot::RunnerSnapshot;
 use crate::runner::{Input, Output, RunnerView, Setup};
 use crate::wire::{MessageId, PartialSigKind, Role, Share, SignedSsvMessage, SsvMsgType};
 
+/// The roles whose runners have a QBFT instance (and so round timers).
+const CONSENSUS_ROLES: [Role; 3] = [
+    Role::Proposer,
+    Role::Aggregator,
+    Role::SyncCommitteeContribution,
+];
+
 /// One operator's runners for one validator.
 #[derive(Debug)]
 pub struct ValidatorMachine {
     setup: Arc<Setup>,
     share: Share,
     proposer: ProposerRunner,
+    aggregator: AlanAggregatorRunner,
+    contribution: AlanContributionRunner,
     registration: SinglePhaseRunner,
     exit: SinglePhaseRunner,
     requests: BTreeMap<RequestId, Role>,
@@ -33,6 +47,8 @@ pub struct ValidatorMachine {
 
 enum RunnerRef<'a> {
     Proposer(&'a mut ProposerRunner),
+    Aggregator(&'a mut AlanAggregatorRunner),
+    Contribution(&'a mut AlanContributionRunner),
     Single(&'a mut SinglePhaseRunner),
 }
 
@@ -52,6 +68,20 @@ impl ValidatorMachine {
             shares.clone(),
             id(Role::Proposer),
             Some(vc),
+        ));
+        let aggregator = AlanAggregatorRunner::new(Base::new(
+            Role::Aggregator,
+            Arc::clone(&setup),
+            shares.clone(),
+            id(Role::Aggregator),
+            Some(setup.value_checks.aggregator(&share)),
+        ));
+        let contribution = AlanContributionRunner::new(Base::new(
+            Role::SyncCommitteeContribution,
+            Arc::clone(&setup),
+            shares.clone(),
+            id(Role::SyncCommitteeContribution),
+            Some(setup.value_checks.sync_contribution(&share)),
         ));
         let registration = SinglePhaseRunner::new(
             Base::new(
@@ -77,6 +107,8 @@ impl ValidatorMachine {
             setup,
             share,
             proposer,
+            aggregator,
+            contribution,
             registration,
             exit,
             requests: BTreeMap::new(),
@@ -94,16 +126,21 @@ impl ValidatorMachine {
     pub fn restore_runner(&mut self, role: Role, snap: RunnerSnapshot) {
         match role {
             Role::Proposer => self.proposer.base.restore(snap),
+            Role::Aggregator => self.aggregator.base.restore(snap),
+            Role::SyncCommitteeContribution => self.contribution.base.restore(snap),
             Role::ValidatorRegistration => self.registration.base.restore(snap),
             Role::VoluntaryExit => self.exit.base.restore(snap),
             _ => {}
         }
     }
 
-    /// The runner of `role` (proposer, registration or exit), read-only.
+    /// The runner of `role` (proposer, Alan aggregator or sync contribution,
+    /// registration or exit), read-only.
     pub fn runner(&self, role: Role) -> Option<RunnerView<'_>> {
         match role {
             Role::Proposer => Some(RunnerView::new(&self.proposer.base)),
+            Role::Aggregator => Some(RunnerView::new(&self.aggregator.base)),
+            Role::SyncCommitteeContribution => Some(RunnerView::new(&self.contribution.base)),
             Role::ValidatorRegistration => Some(RunnerView::new(&self.registration.base)),
             Role::VoluntaryExit => Some(RunnerView::new(&self.exit.base)),
             _ => None,
@@ -119,10 +156,13 @@ impl ValidatorMachine {
         let Duty::Validator(d) = duty else {
             return Err(RunnerError::UnsupportedDuty);
         };
-        let role =
-            crate::runner::duty::runner_role_of(d.role).ok_or(RunnerError::UnsupportedDuty)?;
+        // Per-validator aggregation is the live network's (Alan) form.
+        let role = runner_role(BeaconRole::from_u64(d.role), RoleFork::Alan)
+            .ok_or(RunnerError::UnsupportedDuty)?;
         self.with_runner(now, role, |r, step| match r {
             RunnerRef::Proposer(p) => p.start(step, d),
+            RunnerRef::Aggregator(a) => a.start(step, d),
+            RunnerRef::Contribution(c) => c.start(step, d),
             RunnerRef::Single(s) => s.start(step, d),
         })
     }
@@ -133,12 +173,20 @@ impl ValidatorMachine {
             Input::StartDuty(duty) => self.start_duty(now, duty),
             Input::Message(msg) => self.process_message(now, &msg),
             Input::Response { id, response } => self.on_response(now, id, response),
-            Input::Tick => self.with_runner(now, Role::Proposer, |r, step| {
-                if let RunnerRef::Proposer(p) = r {
-                    let _ = p.base.tick(step);
+            Input::Tick => {
+                for role in CONSENSUS_ROLES {
+                    self.with_runner(now, role, |r, step| {
+                        match r {
+                            RunnerRef::Proposer(p) => p.base.tick(step),
+                            RunnerRef::Aggregator(a) => a.base.tick(step),
+                            RunnerRef::Contribution(c) => c.base.tick(step),
+                            RunnerRef::Single(s) => s.base.tick(step),
+                        };
+                        Ok(())
+                    })?;
                 }
                 Ok(())
-            }),
+            }
         }
     }
 
@@ -147,9 +195,16 @@ impl ValidatorMachine {
         self.outputs.pop_front()
     }
 
-    /// The proposer's round-timer deadline.
+    /// The earliest round-timer deadline of the runners with a QBFT phase.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        self.proposer.base.poll_timeout()
+        [
+            self.proposer.base.poll_timeout(),
+            self.aggregator.base.poll_timeout(),
+            self.contribution.base.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn with_runner<T>(
@@ -169,6 +224,10 @@ impl ValidatorMachine {
             };
             let r = match role {
                 Role::Proposer => Some(RunnerRef::Proposer(&mut self.proposer)),
+                Role::Aggregator => Some(RunnerRef::Aggregator(&mut self.aggregator)),
+                Role::SyncCommitteeContribution => {
+                    Some(RunnerRef::Contribution(&mut self.contribution))
+                }
                 Role::ValidatorRegistration => Some(RunnerRef::Single(&mut self.registration)),
                 Role::VoluntaryExit => Some(RunnerRef::Single(&mut self.exit)),
                 _ => None,
@@ -206,7 +265,11 @@ impl ValidatorMachine {
         let role = id.role();
         if !matches!(
             role,
-            Role::Proposer | Role::ValidatorRegistration | Role::VoluntaryExit
+            Role::Proposer
+                | Role::Aggregator
+                | Role::SyncCommitteeContribution
+                | Role::ValidatorRegistration
+                | Role::VoluntaryExit
         ) {
             return Err(RunnerError::WrongRole);
         }
@@ -218,20 +281,23 @@ impl ValidatorMachine {
                 let decoded = Arc::new(decode_consensus(msg)?);
                 self.with_runner(now, role, |r, step| match r {
                     RunnerRef::Proposer(p) => p.process_consensus(step, decoded),
+                    RunnerRef::Aggregator(a) => a.process_consensus(step, decoded),
+                    RunnerRef::Contribution(c) => c.process_consensus(step, decoded),
                     RunnerRef::Single(_) => Err(RunnerError::NoConsensusPhase),
                 })
             }
             SsvMsgType::PartialSignature => {
                 let p = partial_sigs_of(msg)?;
-                self.with_runner(now, role, |r, step| match (r, p.kind) {
-                    (RunnerRef::Proposer(r), PartialSigKind::PostConsensus) => {
-                        r.process_post(step, &p)
-                    }
-                    (RunnerRef::Single(_), PartialSigKind::PostConsensus) => {
-                        Err(RunnerError::NoPostConsensusPhase)
-                    }
-                    (RunnerRef::Proposer(r), _) => r.process_pre(step, &p),
-                    (RunnerRef::Single(s), _) => s.process_pre(step, &p),
+                let post = p.kind == PartialSigKind::PostConsensus;
+                self.with_runner(now, role, |r, step| match (r, post) {
+                    (RunnerRef::Proposer(r), true) => r.process_post(step, &p),
+                    (RunnerRef::Aggregator(a), true) => a.process_post(step, &p),
+                    (RunnerRef::Contribution(c), true) => c.process_post(step, &p),
+                    (RunnerRef::Single(_), true) => Err(RunnerError::NoPostConsensusPhase),
+                    (RunnerRef::Proposer(r), false) => r.process_pre(step, &p),
+                    (RunnerRef::Aggregator(a), false) => a.process_pre(step, &p),
+                    (RunnerRef::Contribution(c), false) => c.process_pre(step, &p),
+                    (RunnerRef::Single(s), false) => s.process_pre(step, &p),
                 })
             }
             _ => Err(RunnerError::Message(
@@ -252,6 +318,8 @@ impl ValidatorMachine {
             .ok_or(RunnerError::UnexpectedResponse(id))?;
         self.with_runner(now, role, |r, step| match r {
             RunnerRef::Proposer(p) => p.on_response(step, id, response),
+            RunnerRef::Aggregator(a) => a.on_response(step, id, response),
+            RunnerRef::Contribution(c) => c.on_response(step, id, response),
             RunnerRef::Single(s) => s.on_response(step, id, response),
         })
     }
