@@ -136,6 +136,8 @@ fn agreement_checker_fires_with_more_than_f_equivocators() {
     cfg.byzantine = vec![Behaviour::Equivocate, Behaviour::Equivocate];
     assert!(DutySim::new(cfg.clone()).is_err(), "more than f is refused");
     cfg.hooks.allow_over_f = true;
+    cfg.net.partition = true;
+    cfg.net.gst_ms = 100_000;
     let report = run(&cfg);
     assert!(
         names(&report).contains(&"agreement"),
@@ -164,6 +166,9 @@ fn double_sign_checker_fires_for_an_operator_running_two_nodes_split_apart() {
     cfg.byzantine = vec![Behaviour::Equivocate, Behaviour::Equivocate];
     cfg.hooks.allow_over_f = true;
     cfg.hooks.twin = Some(1);
+    // The halves never hear each other (GST after the run).
+    cfg.net.partition = true;
+    cfg.net.gst_ms = 100_000;
     let report = run(&cfg);
     assert!(
         names(&report).contains(&"double-sign"),

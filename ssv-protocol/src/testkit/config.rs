@@ -57,7 +57,8 @@ pub struct NetConfig {
     pub dup_permille: u64,
     /// GST, in milliseconds after the first slot's start.
     pub gst_ms: u64,
-    /// Before GST the nodes are split in two groups that cannot talk.
+    /// Before GST the honest nodes are split in two groups (the equivocators'
+    /// halves) that cannot talk; Byzantine nodes reach both.
     pub partition: bool,
 }
 

@@ -120,7 +120,7 @@ pub struct DutySim {
     nodes: Vec<SimNode>,
     /// Equivocation halves, by node.
     sides: Vec<bool>,
-    /// Partition groups before GST, by node.
+    /// Partition groups of honest nodes before GST, by node.
     groups: Vec<bool>,
     queue: BTreeMap<(u64, u64), Ev>,
     seq: u64,
@@ -178,7 +178,7 @@ impl DutySim {
         }
         let chain_arc = Arc::new(chain.spec.clone());
         let mut nodes = Vec::new();
-        let mut rng = SimRng::new(mix(cfg.seed ^ 0x5157));
+        let rng = SimRng::new(mix(cfg.seed ^ 0x5157));
         for op in &members {
             let byzantine = (*op >= byz_from)
                 .then(|| cfg.byzantine.get((*op - byz_from) as usize).copied())
@@ -237,7 +237,10 @@ impl DutySim {
                 *s = !original;
             }
         }
-        let groups = (0..nodes.len()).map(|_| rng.chance(500)).collect();
+        // The partition before GST splits the honest nodes along the
+        // equivocators' halves (the split an adversary would pick); Byzantine
+        // nodes reach both sides.
+        let groups = sides.clone();
         let gst = chain.slot_ms(first_slot) + cfg.net.gst_ms;
         let mut sim = DutySim {
             chain,
@@ -493,7 +496,10 @@ impl DutySim {
         let net = &self.cfg.net;
         let before_gst = now < self.gst;
         if before_gst {
-            let cut = net.partition && self.groups.get(from) != self.groups.get(to);
+            let cut = net.partition
+                && self.honest(from)
+                && self.honest(to)
+                && self.groups.get(from) != self.groups.get(to);
             if cut || self.rng.chance(net.drop_permille) {
                 return;
             }
