@@ -106,17 +106,23 @@ impl Violation {
     }
 }
 
+/// Each deciding node's operator and the SHA-256 of its decided value.
+pub type Decisions = BTreeMap<usize, (u64, [u8; 32])>;
+
+/// Distinct signers by (validator, signing root).
+type Signers = BTreeMap<(u64, [u8; 32]), BTreeSet<u64>>;
+
 /// What the checker has seen, per node (nodes are indices: a twin is a second
 /// node of one operator).
 #[derive(Debug, Default)]
 pub struct Checker {
     /// Decided values: (role, slot) → node → (operator, value digest).
-    pub decided: BTreeMap<(Role, u64), BTreeMap<usize, (u64, [u8; 32])>>,
+    pub decided: BTreeMap<(Role, u64), Decisions>,
     /// Signed roots: (operator, validator, domain, epoch) → first root.
     signed: BTreeMap<(u64, u64, [u8; 4], u64), [u8; 32]>,
     /// Partial signatures a node has seen: node → (validator, signing root) →
     /// distinct signers.
-    partials: BTreeMap<usize, BTreeMap<(u64, [u8; 32]), BTreeSet<u64>>>,
+    partials: BTreeMap<usize, Signers>,
     /// Attestations submitted: (slot, validator) → nodes.
     pub submitted: BTreeMap<(u64, u64), BTreeSet<usize>>,
     /// Violations found, without repeats.

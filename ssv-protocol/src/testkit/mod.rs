@@ -38,6 +38,6 @@ mod sim;
 
 pub use chain::SimChain;
 pub use config::{Behaviour, DutySimConfig, Hooks, NetConfig};
-pub use invariants::{Checker, Violation};
+pub use invariants::{Checker, Decisions, Violation};
 pub use qbft_core::testkit::SimRng;
 pub use sim::{DutySim, DutySimReport, SimError};
