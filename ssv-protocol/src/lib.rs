@@ -19,6 +19,8 @@ pub mod round_timer;
 pub mod runner;
 pub mod scheduler;
 pub mod signing;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod threshold;
 pub mod validation;
 pub mod wire;

@@ -18,7 +18,9 @@ use crate::runner::io::Request;
 use crate::runner::{self, CommitteeMachine, Setup, ValidatorMachine};
 use crate::scheduler::{self, DutyTarget};
 use crate::validation::{self, Verdict};
-use crate::wire::{Role, SignedSsvMessage};
+use crate::wire::{
+    PartialSigKind, PartialSignatureMessages, QbftMessage, Role, SignedSsvMessage, SsvMsgType,
+};
 
 impl Node {
     fn setup(&self, operators: &[u64]) -> Option<Setup> {
@@ -132,8 +134,7 @@ impl Node {
             }
         };
         let role = msg_id.role();
-        let input = runner::Input::Message(Arc::new(m.signed));
-        self.feed(now, key, role, input);
+        self.feed_or_hold(now, key, role, Arc::new(m.signed));
     }
 
     pub(super) fn on_response(&mut self, now: Timestamp, id: u64, response: NodeResponse) {
@@ -192,6 +193,8 @@ impl Node {
         if self.pruned_slot != Some(slot) {
             self.pruned_slot = Some(slot);
             self.validator.handle(now.0, validation::Input::Tick);
+            self.early
+                .retain(|(_, s), _| *s + super::EARLY_SLOTS >= slot);
         }
         self.scheduler.handle(now, scheduler::Input::Tick);
         let due: Vec<MachineKey> = self
@@ -290,6 +293,89 @@ impl Node {
     fn feed(&mut self, now: Timestamp, key: MachineKey, role: Role, input: runner::Input) {
         if let Err(error) = self.feed_checked(now, key, input) {
             self.event(Event::MessageRefused { role, error });
+        }
+    }
+
+    /// Feeds a validated peer message to its machine, or holds it when it is for
+    /// a committee duty of this or a later slot whose runner is not ready for it
+    /// yet (no runner, QBFT instance not started, or post-consensus before the
+    /// decision). The Go node's queue does the same; without it an operator whose
+    /// duty starts a little after its peers' loses their instance's messages
+    /// and cannot decide (found by the duty-level simulator).
+    fn feed_or_hold(
+        &mut self,
+        now: Timestamp,
+        key: MachineKey,
+        role: Role,
+        m: Arc<SignedSsvMessage>,
+    ) {
+        if let (MachineKey::Committee(_), Some(slot)) = (key, message_slot(&m)) {
+            let current = self.config.chain.slot_at(now.0);
+            let held: usize = self.early.values().map(Vec::len).sum();
+            if slot + super::EARLY_SLOTS >= current
+                && held < super::EARLY_LIMIT
+                && !self.ready(key, role, slot, &m)
+            {
+                self.early.entry((key, slot)).or_default().push(m);
+                return;
+            }
+        }
+        self.feed(now, key, role, runner::Input::Message(m));
+    }
+
+    /// Whether the committee runner of (role, slot) can take `m` now.
+    fn ready(&self, key: MachineKey, role: Role, slot: u64, m: &SignedSsvMessage) -> bool {
+        let MachineKey::Committee(id) = key else {
+            return true;
+        };
+        let Some(state) = self
+            .committees
+            .get(&id)
+            .and_then(|c| c.runner(role, slot))
+            .and_then(|r| r.duty_state())
+            .filter(|d| d.duty().slot() == slot)
+        else {
+            return false;
+        };
+        match m.ssv_message.msg_type {
+            SsvMsgType::Consensus => state.instance_height().is_some(),
+            SsvMsgType::PartialSignature => {
+                let post = PartialSignatureMessages::decode(&m.ssv_message.data)
+                    .is_ok_and(|p| p.kind == PartialSigKind::PostConsensus);
+                !post || state.decided_value().is_some()
+            }
+            _ => true,
+        }
+    }
+
+    /// Feeds held messages whose runner is ready for them now.
+    pub(super) fn feed_ready(&mut self, now: Timestamp) {
+        loop {
+            let mut ready = Vec::new();
+            for ((key, slot), msgs) in &self.early {
+                for (i, m) in msgs.iter().enumerate() {
+                    let role = m.ssv_message.msg_id.role();
+                    if self.ready(*key, role, *slot, m) {
+                        ready.push((*key, *slot, i));
+                    }
+                }
+            }
+            if ready.is_empty() {
+                return;
+            }
+            let mut taken = Vec::new();
+            for (key, slot, i) in ready.into_iter().rev() {
+                if let Some(list) = self.early.get_mut(&(key, slot)) {
+                    if i < list.len() {
+                        taken.push((key, list.remove(i)));
+                    }
+                }
+            }
+            self.early.retain(|_, l| !l.is_empty());
+            for (key, m) in taken.into_iter().rev() {
+                let role = m.ssv_message.msg_id.role();
+                self.feed(now, key, role, runner::Input::Message(m));
+            }
         }
     }
 
@@ -395,5 +481,19 @@ impl Node {
 
     fn event(&mut self, e: Event) {
         self.outputs.push_back(Output::Event(e));
+    }
+}
+
+/// The slot of a committee message: the QBFT height or the partial signatures'
+/// slot.
+fn message_slot(m: &SignedSsvMessage) -> Option<u64> {
+    match m.ssv_message.msg_type {
+        SsvMsgType::Consensus => QbftMessage::decode(&m.ssv_message.data)
+            .ok()
+            .map(|q| q.height),
+        SsvMsgType::PartialSignature => PartialSignatureMessages::decode(&m.ssv_message.data)
+            .ok()
+            .map(|p| p.slot),
+        _ => None,
     }
 }

@@ -297,8 +297,16 @@ pub struct Node {
     held: BTreeMap<(Timestamp, u64), NodeRequest>,
     next_id: u64,
     pruned_slot: Option<u64>,
+    /// Validated messages that came before their duty started here, by
+    /// (machine, slot); fed once the duty starts, dropped when the slot passes.
+    early: BTreeMap<(MachineKey, u64), Vec<Arc<crate::wire::SignedSsvMessage>>>,
     outputs: VecDeque<Output>,
 }
+
+/// Early messages held at most (all machines and slots together).
+const EARLY_LIMIT: usize = 1024;
+/// Messages are held for duties of this many slots back and any later slot.
+const EARLY_SLOTS: u64 = 2;
 
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -338,6 +346,7 @@ impl Node {
             held: BTreeMap::new(),
             next_id: 0,
             pruned_slot: None,
+            early: BTreeMap::new(),
             outputs: VecDeque::new(),
         }
     }
@@ -370,6 +379,9 @@ impl Node {
             Input::Tick => self.on_tick(now),
         }
         self.drain_scheduler(now);
+        if !self.early.is_empty() {
+            self.feed_ready(now);
+        }
     }
 
     /// The next output.
@@ -403,6 +415,18 @@ impl Node {
     /// Requests asked and not answered yet.
     pub fn pending_requests(&self) -> usize {
         self.pending.len()
+    }
+
+    /// The kept runners of `role` at `slot` in our committee machines, read-only
+    /// (diagnostics; the simulator reads decided values through it).
+    pub fn committee_runners(
+        &self,
+        role: Role,
+        slot: u64,
+    ) -> impl Iterator<Item = crate::runner::RunnerView<'_>> + '_ {
+        self.committees
+            .values()
+            .filter_map(move |m| m.runner(role, slot))
     }
 }
 
