@@ -20,5 +20,6 @@ pub mod runner;
 pub mod scheduler;
 pub mod signing;
 pub mod threshold;
+pub mod trace;
 pub mod validation;
 pub mod wire;
