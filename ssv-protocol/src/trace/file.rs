@@ -394,6 +394,22 @@ fn read_frame<R: Read>(src: &mut R, offset: &mut u64) -> Result<Option<(u8, Vec<
     Ok(Some((kind, block)))
 }
 
+/// Every frame's decompressed payload after the file start, header frame
+/// first: the trace's whole content, for inspection.
+pub fn frame_payloads<R: Read>(mut src: R) -> Result<Vec<Vec<u8>>, TraceError> {
+    let mut start = [0u8; 10];
+    let n = read_full(&mut src, &mut start, 0)?;
+    if n < start.len() || start.get(..MAGIC.len()) != Some(&MAGIC[..]) {
+        return Err(TraceError::NotATrace);
+    }
+    let mut offset = start.len() as u64;
+    let mut out = Vec::new();
+    while let Some((_, block)) = read_frame(&mut src, &mut offset)? {
+        out.push(block);
+    }
+    Ok(out)
+}
+
 /// Reads until `buf` is full or the source ends; the count read.
 fn read_full<R: Read>(src: &mut R, buf: &mut [u8], offset: u64) -> Result<usize, TraceError> {
     let mut n = 0;

@@ -31,7 +31,7 @@ pub mod input;
 mod replay;
 
 pub use digest::OutputDigest;
-pub use file::{Record, TraceReader, TraceWriter};
+pub use file::{frame_payloads, Record, TraceReader, TraceWriter};
 pub use header::{SelectionKind, TraceHeader, ValueChecksKind};
 pub use replay::{describe_input, Divergence, Replayer};
 
