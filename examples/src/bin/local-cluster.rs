@@ -8,14 +8,17 @@
 //! duty kind never completed
 //! (checked from 24 slots on, where the simulated chain has every kind).
 //!
-//! `cargo run --release -p examples --bin local-cluster -- [--slots N] [--validators V] [--seed S]`
+//! `cargo run --release -p examples --bin local-cluster -- [--slots N] [--validators V] [--seed S] [--record FILE]`
+//!
+//! `--record FILE` writes operator 1's trace (for `anchor-runtime replay`).
 
 use std::collections::BTreeMap;
 
 use examples::cluster::{self, ClusterConfig, Report};
 use ssv_protocol::runner::io::SubmissionKind;
 
-fn args() -> ClusterConfig {
+fn args() -> (ClusterConfig, Option<String>) {
+    let mut record = None;
     let mut c = ClusterConfig {
         slots: 24,
         validators: 4,
@@ -24,18 +27,24 @@ fn args() -> ClusterConfig {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
+        if flag == "--record" {
+            record = it.next().cloned();
+            continue;
+        }
         let value = it.next().and_then(|v| v.parse::<u64>().ok());
         match (flag.as_str(), value) {
             ("--slots", Some(v)) => c.slots = v.max(1),
             ("--validators", Some(v)) => c.validators = v.clamp(1, 64),
             ("--seed", Some(v)) => c.seed = v,
             _ => {
-                eprintln!("usage: local-cluster [--slots N] [--validators V] [--seed S]");
+                eprintln!(
+                    "usage: local-cluster [--slots N] [--validators V] [--seed S] [--record FILE]"
+                );
                 std::process::exit(2);
             }
         }
     }
-    c
+    (c, record)
 }
 
 fn print_slots(r: &Report) {
@@ -71,7 +80,7 @@ fn print_slots(r: &Report) {
 }
 
 fn main() {
-    let cfg = args();
+    let (cfg, record) = args();
     eprintln!("generating 4 RSA-2048 operator keys...");
     let pems = examples::generate_operator_pems(4);
     println!(
@@ -82,7 +91,21 @@ fn main() {
         cluster::SLOTS_PER_EPOCH,
         cfg.seed
     );
-    let r = cluster::run(&cfg, &pems);
+    let r = match &record {
+        None => cluster::run(&cfg, &pems),
+        Some(path) => {
+            let (r, bytes) = cluster::run_recorded(&cfg, &pems, 1);
+            let written = bytes.and_then(|b| std::fs::write(path, &b).map(|()| b.len()));
+            match written {
+                Ok(n) => println!("recorded operator 1: {path}, {n} bytes"),
+                Err(e) => {
+                    eprintln!("--record {path}: {e}");
+                    std::process::exit(1);
+                }
+            }
+            r
+        }
+    };
     print_slots(&r);
 
     let mut totals: BTreeMap<SubmissionKind, (usize, usize)> = BTreeMap::new();
