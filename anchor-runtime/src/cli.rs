@@ -37,6 +37,24 @@ enum Command {
     Keysplit(KeysplitArgs),
     /// Print the database's registry as canonical JSON.
     DbDump(DbDumpArgs),
+    /// Replay a trace written by `node --record`: rebuild the node machine from
+    /// its header, feed every input and compare the outputs; prints the first
+    /// divergence, or `replayed N inputs, 0 divergences, Xx real time`.
+    Replay(ReplayArgs),
+}
+
+#[derive(Args, Debug)]
+struct ReplayArgs {
+    /// The trace file.
+    file: PathBuf,
+    /// Stop after every input: print it, then wait for a line on stdin
+    /// (enter: next, s: the machine's state, c: continue, q: quit).
+    #[arg(long)]
+    step: bool,
+    /// Stop at the first input at or after this slot's start and print the
+    /// machine's state there.
+    #[arg(long)]
+    until: Option<u64>,
 }
 
 /// Which network: a preset or a local network's file.
@@ -154,6 +172,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Sync(args) => sync(args),
         Command::Keygen(args) => keygen(args),
         Command::Keysplit(args) => keysplit(args),
+        Command::Replay(args) => replay(args),
         Command::DbDump(args) => {
             let store = Store::open_read_only(&Store::file_in(&args.data_dir))
                 .map_err(|e| e.to_string())?;
@@ -164,6 +183,21 @@ pub fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+    }
+}
+
+fn replay(args: ReplayArgs) -> Result<(), String> {
+    let opts = anchor_runtime::trace::ReplayOptions {
+        step: args.step,
+        until_slot: args.until,
+    };
+    let mut out = std::io::stdout();
+    let outcome = anchor_runtime::trace::replay_file(&args.file, &opts, &mut out)?;
+    println!("{}", outcome.last_line());
+    if outcome.matched() {
+        Ok(())
+    } else {
+        Err("the replay did not match the recording".into())
     }
 }
 

@@ -24,3 +24,4 @@ pub mod metrics_catalog;
 pub mod network;
 pub mod p2p;
 pub mod store;
+pub mod trace;

@@ -3,7 +3,8 @@
 //! `node` runs the operator node (execution sync, libp2p, the beacon node and
 //! duties); `sync` only the execution-layer sync; `keygen` makes operator
 //! keys, `keysplit` splits validator keys for local networks and `db-dump`
-//! prints the database's registry.
+//! prints the database's registry; `replay` replays a trace `node --record`
+//! wrote.
 
 mod cli;
 mod node_cmd;

@@ -87,6 +87,10 @@ pub struct NodeArgs {
     /// counted [default: 4096].
     #[arg(long, env = "ANCHOR_QUEUE_CAPACITY")]
     queue_capacity: Option<usize>,
+    /// Record every input of the node machine to this new file (a trace for
+    /// `anchor-runtime replay`); no key material is written [default: off].
+    #[arg(long, env = "ANCHOR_RECORD")]
+    record: Option<PathBuf>,
 }
 
 /// The config file: the same options, kebab-case keys; unknown keys refused.
@@ -117,6 +121,7 @@ struct FileConfig {
     eth_poll_ms: Option<u64>,
     workers: Option<usize>,
     queue_capacity: Option<usize>,
+    record: Option<PathBuf>,
 }
 
 fn or_file<T>(cli: Option<T>, file: Option<T>) -> Option<T> {
@@ -156,6 +161,7 @@ struct Resolved {
     sync: SyncConfig,
     workers: usize,
     queue_capacity: usize,
+    record: Option<PathBuf>,
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, String> {
@@ -228,6 +234,7 @@ fn resolve(a: NodeArgs) -> Result<Resolved, String> {
         },
         workers,
         queue_capacity: or_file(a.queue_capacity, f.queue_capacity).unwrap_or(4096),
+        record: or_file(a.record, f.record),
     })
 }
 
@@ -262,6 +269,7 @@ pub fn node(args: NodeArgs) -> Result<(), String> {
         sync: r.sync,
         workers: r.workers,
         queue_capacity: r.queue_capacity,
+        record: r.record,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -313,6 +321,27 @@ mod tests {
         assert_eq!(r.api_port, 17000);
         assert_eq!(r.network.name, "hoodi");
         assert_eq!(r.p2p_port, 13001);
+        assert_eq!(r.record, None);
+    }
+
+    #[test]
+    fn record_comes_from_the_flag_or_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("node.toml");
+        std::fs::write(&file, "record = \"file.trace\"\n").unwrap();
+        let mut a = args();
+        a.config = Some(file.clone());
+        assert_eq!(
+            resolve(a).unwrap().record,
+            Some(PathBuf::from("file.trace"))
+        );
+        let mut a = args();
+        a.config = Some(file);
+        a.record = Some("flag.trace".into());
+        assert_eq!(
+            resolve(a).unwrap().record,
+            Some(PathBuf::from("flag.trace"))
+        );
     }
 
     #[test]

@@ -22,5 +22,6 @@ pub mod signing;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod threshold;
+pub mod trace;
 pub mod validation;
 pub mod wire;

@@ -68,6 +68,8 @@ pub struct NodeSettings {
     pub workers: usize,
     /// CPU pool queue capacity (per priority).
     pub queue_capacity: usize,
+    /// Write a trace of the node machine's inputs here (a new file).
+    pub record: Option<PathBuf>,
 }
 
 /// The node's libp2p key in the data directory (`network_key`, hex of the
@@ -214,6 +216,8 @@ pub async fn run_node(s: NodeSettings, mut shutdown: watch::Receiver<bool>) -> R
         pool: Arc::new(pool::CpuPool::new(s.workers, s.queue_capacity)),
         p2p: p2p_tx,
         status,
+        record: s.record.clone(),
+        network_name: s.network.name.clone(),
     };
     let inputs = DriverInputs {
         p2p_events,

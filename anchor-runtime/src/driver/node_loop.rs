@@ -23,6 +23,7 @@ use ssv_protocol::runner::chain::ChainSpec;
 use ssv_protocol::runner::io::{Request, Response};
 use ssv_protocol::runner::SpecSelection;
 use ssv_protocol::scheduler::HeadEvent;
+use ssv_protocol::trace::{OutputDigest, SelectionKind, TraceHeader, ValueChecksKind};
 use ssv_protocol::validation::signatures_valid;
 use ssv_protocol::wire::{SignedSsvMessage, SsvMsgType};
 use tokio::sync::{mpsc, watch};
@@ -34,6 +35,7 @@ use crate::api::SharedStatus;
 use crate::beacon::BeaconClient;
 use crate::p2p::{P2pCommand, P2pEvent, Verdict};
 use crate::store::{SlashingVerdict, Store};
+use crate::trace::Recorder;
 
 /// Milliseconds since the Unix epoch: the node's clock.
 pub fn now() -> Timestamp {
@@ -42,6 +44,13 @@ pub fn now() -> Timestamp {
         .map_or(0, |d| d.as_millis() as u64);
     Timestamp(ms)
 }
+
+/// Builder-registration gas limit.
+const GAS_LIMIT: u64 = 30_000_000;
+/// QBFT instances kept per runner.
+const MAX_INSTANCES: usize = 8;
+/// Early QBFT messages held per runner.
+const PENDING_LIMIT: usize = 1024;
 
 /// A gossip message whose signatures the pool checked.
 struct Checked {
@@ -72,6 +81,10 @@ pub struct Driver {
     pub p2p: mpsc::Sender<P2pCommand>,
     /// The API's view of us.
     pub status: SharedStatus,
+    /// Record the machine's inputs to this new file.
+    pub record: Option<std::path::PathBuf>,
+    /// The SSV network's name (for the trace header).
+    pub network_name: String,
 }
 
 /// The driver's inputs.
@@ -95,6 +108,7 @@ struct State {
     /// Exit requests already handed to the node (or found not to be ours).
     exits_seen: BTreeSet<([u8; 48], u64)>,
     peers: BTreeMap<PeerId, BTreeSet<u64>>,
+    recorder: Option<Recorder>,
 }
 
 impl Driver {
@@ -119,6 +133,7 @@ impl Driver {
             subscribed: BTreeSet::new(),
             exits_seen: BTreeSet::new(),
             peers: BTreeMap::new(),
+            recorder: None,
         };
         loop {
             let deadline = st
@@ -134,7 +149,7 @@ impl Driver {
                         return;
                     }
                 }
-                Some(update) = registry.recv() => self.on_registry(&mut st, update).await,
+                Some(update) = registry.recv() => self.on_registry(&mut st, update, &answers_tx).await,
                 Some(event) = p2p_events.recv() => {
                     self.on_p2p(&mut st, event, &checked_tx).await;
                 }
@@ -160,9 +175,15 @@ impl Driver {
         }
     }
 
-    async fn on_registry(&self, st: &mut State, update: RegistryUpdate) {
+    async fn on_registry(
+        &self,
+        st: &mut State,
+        update: RegistryUpdate,
+        answers: &mpsc::UnboundedSender<(u64, NodeResponse)>,
+    ) {
         st.operators = Arc::new(update.registry.operators.clone());
-        if st.node.is_none() {
+        let created = st.node.is_none();
+        if created {
             let Some(operator_id) = update.own_operator else {
                 tracing::info!("our operator key is not registered yet: waiting");
                 return;
@@ -198,11 +219,63 @@ impl Driver {
                 })
                 .collect();
         }
-        let (tx, _) = mpsc::unbounded_channel();
         let exits = new_exits(&mut st.exits_seen, &update, self.chain.slot_at(now().0));
-        self.feed(st, Input::Registry(update.registry), &tx).await;
+        if created && self.record.is_some() {
+            self.start_recording(st, update.registry, answers).await;
+        } else {
+            self.feed(st, Input::Registry(update.registry), answers)
+                .await;
+        }
         for exit in exits {
-            self.feed(st, exit, &tx).await;
+            self.feed(st, exit, answers).await;
+        }
+    }
+
+    /// Feeds the machine its first registry, writes the trace header with it
+    /// (the network view at start) and starts the recorder.
+    async fn start_recording(
+        &self,
+        st: &mut State,
+        registry: Arc<ssv_protocol::node::Registry>,
+        answers: &mpsc::UnboundedSender<(u64, NodeResponse)>,
+    ) {
+        let (Some(node), Some(path)) = (st.node.as_mut(), self.record.as_ref()) else {
+            return;
+        };
+        let at = now();
+        node.handle(at, Input::Registry(Arc::clone(&registry)));
+        let outputs: Vec<Output> = std::iter::from_fn(|| node.poll_output()).collect();
+        let mut digest = OutputDigest::default();
+        for o in &outputs {
+            digest.push(o);
+        }
+        let header = TraceHeader {
+            software: format!("anchor-runtime {}", env!("CARGO_PKG_VERSION")),
+            network: self.network_name.clone(),
+            operator_id: node.operator_id(),
+            network_domain: self.domain,
+            chain: (*self.chain).clone(),
+            roles: RoleFork::Alan,
+            value_checks: ValueChecksKind::Chain,
+            selection: SelectionKind::Spec,
+            gas_limit: GAS_LIMIT,
+            proposer_delay_ms: 0,
+            max_instances: MAX_INSTANCES as u64,
+            pending_limit: PENDING_LIMIT as u64,
+            start_ms: at.0,
+            registry,
+            start_outputs: outputs.len() as u64,
+            start_digest: digest.short(),
+        };
+        match Recorder::create(path, &header, digest) {
+            Ok(r) => {
+                tracing::info!(path = %path.display(), "recording a trace");
+                st.recorder = Some(r);
+            }
+            Err(e) => tracing::error!(error = %e, "not recording"),
+        }
+        for out in outputs {
+            self.carry(st, out, answers).await;
         }
     }
 
@@ -216,10 +289,10 @@ impl Driver {
                 chain: Arc::clone(&self.chain),
             }),
             selection: Arc::new(SpecSelection),
-            gas_limit: 30_000_000,
+            gas_limit: GAS_LIMIT,
             proposer_delay_ms: 0,
-            max_instances: 8,
-            pending_limit: 1024,
+            max_instances: MAX_INSTANCES,
+            pending_limit: PENDING_LIMIT,
         }
     }
 
@@ -335,10 +408,15 @@ impl Driver {
             }
             return;
         };
-        node.handle(now(), input);
+        let encoded = st.recorder.as_ref().map(|_| Recorder::encode(&input));
+        let at = now();
+        node.handle(at, input);
         let mut outputs = Vec::new();
         while let Some(out) = node.poll_output() {
             outputs.push(out);
+        }
+        if let (Some(r), Some(encoded)) = (st.recorder.as_mut(), encoded) {
+            r.record(at.0, encoded, &outputs);
         }
         for out in outputs {
             self.carry(st, out, answers).await;

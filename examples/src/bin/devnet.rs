@@ -10,6 +10,11 @@
 //! were included after the warm-up, prints the QBFT start-to-decided p50 and
 //! p99 from the nodes' metrics, and exits 0 only when at least 90% of the
 //! duties were included. Its last line: `duties: X/Y included`.
+//!
+//! `--record DIR` has operator 1's node record a trace of its inputs to
+//! `DIR/operator-1.trace` (`anchor-runtime node --record`); at the end the
+//! devnet prints the trace's size per slot and each node's CPU time, so the
+//! recording node can be compared with the others.
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -39,8 +44,14 @@ fn now_ms() -> u64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
-    let check = std::env::args().any(|a| a == "--check");
-    match run(check).await {
+    let args: Vec<String> = std::env::args().collect();
+    let check = args.iter().any(|a| a == "--check");
+    let record = args
+        .iter()
+        .position(|a| a == "--record")
+        .and_then(|i| args.get(i + 1))
+        .map(|d| std::path::PathBuf::from(d).join("operator-1.trace"));
+    match run(check, record).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
@@ -50,10 +61,25 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(check: bool) -> Result<bool, String> {
+/// CPU seconds (user + system) a process used, from `/proc/PID/stat`.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3, utime 14 and stime 15 (1-based).
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+async fn run(check: bool, record: Option<std::path::PathBuf>) -> Result<bool, String> {
     let bin = setup::build_node_binary()?;
     let work = target_dir().join("devnet");
-    let mut net = setup::start(&bin, &work).await?;
+    if let Some(dir) = record.as_ref().and_then(|p| p.parent()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("--record {}: {e}", dir.display()))?;
+    }
+    let mut net = setup::start(&bin, &work, record.as_deref()).await?;
+    let first_second = now_ms().saturating_sub(net.genesis_time * 1000) / 1000;
     let beacon = BeaconClient::new(vec![net.lodestar.url()]);
     let spec = beacon
         .call(reqwest::Method::GET, "/eth/v1/config/spec", None)
@@ -135,7 +161,29 @@ async fn run(check: bool) -> Result<bool, String> {
             );
         }
     }
+    let cpu: Vec<String> = net
+        .operators
+        .iter()
+        .map(|op| {
+            op.child
+                .as_ref()
+                .and_then(|c| cpu_seconds(c.id()))
+                .map_or(format!("operator {}: stopped", op.id), |s| {
+                    format!("operator {}: {s:.2} s", op.id)
+                })
+        })
+        .collect();
     net.stop_nodes();
+    if let Some(path) = &record {
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let slots = (slot + 1).saturating_sub(first_second / sps.max(1)).max(1);
+        println!(
+            "recording (operator 1): {} = {bytes} bytes over about {slots} slots, {} bytes/slot; node CPU time: {}",
+            path.display(),
+            bytes / slots,
+            cpu.join(", ")
+        );
+    }
     let ms = |b: &std::collections::BTreeMap<u64, f64>, q: f64| {
         latency::quantile(b, q).map_or("n/a".into(), |s| format!("{:.1} ms", s * 1000.0))
     };

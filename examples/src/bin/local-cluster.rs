@@ -12,7 +12,9 @@
 //! per-validator aggregator and sync-contribution runners, roles 1 and 3), or
 //! with the pinned spec's aggregator committee (`--roles boole`, role 6).
 //!
-//! `cargo run --release -p examples --bin local-cluster -- [--slots N] [--validators V] [--seed S] [--roles alan|boole]`
+//! `cargo run --release -p examples --bin local-cluster -- [--slots N] [--validators V] [--seed S] [--roles alan|boole] [--record FILE]`
+//!
+//! `--record FILE` writes operator 1's trace (for `anchor-runtime replay`).
 
 use std::collections::BTreeMap;
 
@@ -20,7 +22,8 @@ use examples::cluster::{self, ClusterConfig, Report};
 use ssv_protocol::roles::RoleFork;
 use ssv_protocol::runner::io::SubmissionKind;
 
-fn args() -> ClusterConfig {
+fn args() -> (ClusterConfig, Option<String>) {
+    let mut record = None;
     let mut c = ClusterConfig {
         slots: 24,
         validators: 4,
@@ -31,11 +34,15 @@ fn args() -> ClusterConfig {
     let mut it = argv.iter();
     let usage = || -> ! {
         eprintln!(
-            "usage: local-cluster [--slots N] [--validators V] [--seed S] [--roles alan|boole]"
+            "usage: local-cluster [--slots N] [--validators V] [--seed S] [--roles alan|boole] [--record FILE]"
         );
         std::process::exit(2);
     };
     while let Some(flag) = it.next() {
+        if flag == "--record" {
+            record = it.next().cloned();
+            continue;
+        }
         let text = it.next().map(String::as_str);
         if flag == "--roles" {
             c.roles = match text {
@@ -53,7 +60,7 @@ fn args() -> ClusterConfig {
             _ => usage(),
         }
     }
-    c
+    (c, record)
 }
 
 fn print_slots(r: &Report) {
@@ -89,7 +96,7 @@ fn print_slots(r: &Report) {
 }
 
 fn main() {
-    let cfg = args();
+    let (cfg, record) = args();
     eprintln!("generating 4 RSA-2048 operator keys...");
     let pems = examples::generate_operator_pems(4);
     println!(
@@ -101,7 +108,21 @@ fn main() {
         cfg.seed,
         cfg.roles
     );
-    let r = cluster::run(&cfg, &pems);
+    let r = match &record {
+        None => cluster::run(&cfg, &pems),
+        Some(path) => {
+            let (r, bytes) = cluster::run_recorded(&cfg, &pems, 1);
+            let written = bytes.and_then(|b| std::fs::write(path, &b).map(|()| b.len()));
+            match written {
+                Ok(n) => println!("recorded operator 1: {path}, {n} bytes"),
+                Err(e) => {
+                    eprintln!("--record {path}: {e}");
+                    std::process::exit(1);
+                }
+            }
+            r
+        }
+    };
     print_slots(&r);
 
     let mut totals: BTreeMap<SubmissionKind, (usize, usize)> = BTreeMap::new();

@@ -6,6 +6,7 @@
 //! outputs, byte for byte ([`Report::digest`]).
 
 pub mod beacon_sim;
+pub mod record;
 pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -144,11 +145,35 @@ struct Cluster {
     seed: u64,
     hasher: Sha256,
     report: Report,
+    recording: Option<record::Recording>,
 }
 
 /// Runs the cluster with these operator keys (PKCS#1 PEM by operator ID; an
 /// unreadable key is a caller's bug and panics).
 pub fn run(cfg: &ClusterConfig, pems: &BTreeMap<u64, String>) -> Report {
+    run_inner(cfg, pems, None).0
+}
+
+/// Runs the cluster as [`run`] does and records operator `op`'s node: the
+/// trace's bytes ([`ssv_protocol::trace`]).
+pub fn run_recorded(
+    cfg: &ClusterConfig,
+    pems: &BTreeMap<u64, String>,
+    op: u64,
+) -> (Report, std::io::Result<Vec<u8>>) {
+    let (report, rec) = run_inner(cfg, pems, Some(op));
+    let bytes = rec.map_or_else(
+        || Err(std::io::Error::other("no such operator")),
+        record::Recording::finish,
+    );
+    (report, bytes)
+}
+
+fn run_inner(
+    cfg: &ClusterConfig,
+    pems: &BTreeMap<u64, String>,
+    record_op: Option<u64>,
+) -> (Report, Option<record::Recording>) {
     let signers: BTreeMap<u64, OperatorSigner> = pems
         .iter()
         .map(|(id, pem)| {
@@ -236,6 +261,7 @@ pub fn run(cfg: &ClusterConfig, pems: &BTreeMap<u64, String>) -> Report {
             first_slot: first,
             ..Report::default()
         },
+        recording: None,
     };
     for (op, signer) in signers {
         let config = NodeConfig {
@@ -252,6 +278,9 @@ pub fn run(cfg: &ClusterConfig, pems: &BTreeMap<u64, String>) -> Report {
             max_instances: 8,
             pending_limit: 256,
         };
+        if record_op == Some(op) {
+            c.recording = Some(record::Recording::new(op, config.clone()));
+        }
         c.nodes.insert(op, Node::new(config));
         c.operators.insert(
             op,
@@ -298,7 +327,7 @@ pub fn run(cfg: &ClusterConfig, pems: &BTreeMap<u64, String>) -> Report {
     c.run_until(slot_ms(&chain, end));
     c.report.digest = c.hasher.finalize().into();
     c.report.slashable_refused = c.operators.values().map(|o| o.refused).sum();
-    c.report
+    (c.report, c.recording)
 }
 
 fn slot_ms(chain: &ChainSpec, slot: u64) -> u64 {
@@ -370,8 +399,16 @@ impl Cluster {
         let Some(node) = self.nodes.get_mut(&op) else {
             return;
         };
+        let recorded = self
+            .recording
+            .as_ref()
+            .filter(|r| r.op == op)
+            .map(|_| input.clone());
         node.handle(Timestamp(now), input);
         let outs: Vec<Output> = std::iter::from_fn(|| node.poll_output()).collect();
+        if let (Some(r), Some(input)) = (self.recording.as_mut(), recorded) {
+            r.observe(now, &input, &outs);
+        }
         for out in outs {
             self.record(now, op, &out);
             self.route(now, op, out);

@@ -92,7 +92,8 @@ fn run(bin: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// Starts the devnet under `work` (emptied first).
-pub async fn start(bin: &Path, work: &Path) -> Result<Devnet, String> {
+/// `record`: operator 1's node writes a trace of its inputs to this file.
+pub async fn start(bin: &Path, work: &Path, record: Option<&Path>) -> Result<Devnet, String> {
     let _ = std::fs::remove_dir_all(work);
     std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
     println!("installing tools (cached after the first run)...");
@@ -220,6 +221,7 @@ pub async fn start(bin: &Path, work: &Path) -> Result<Devnet, String> {
             &anvil.ws_url(),
             p2p_ports[k],
             &peers,
+            record.filter(|_| k == 0),
         )?);
         operators.push(op);
     }
@@ -244,11 +246,17 @@ fn spawn_node(
     eth: &str,
     p2p_port: u16,
     peers: &[String],
+    record: Option<&Path>,
 ) -> Result<Child, String> {
     let log = std::fs::File::create(op.dir.join("node.log")).map_err(|e| e.to_string())?;
-    Command::new(bin)
-        .arg("node")
-        .arg("--network-config")
+    let mut cmd = Command::new(bin);
+    if let Some(path) = record {
+        let _ = std::fs::remove_file(path);
+        cmd.arg("node").arg("--record").arg(path);
+    } else {
+        cmd.arg("node");
+    }
+    cmd.arg("--network-config")
         .arg(network_file)
         .args(["--beacon-url", beacon, "--eth-url", eth])
         .arg("--data-dir")

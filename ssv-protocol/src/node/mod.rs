@@ -32,6 +32,7 @@
 pub mod checks;
 mod drive;
 pub mod registry;
+mod summary;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -405,6 +406,11 @@ impl Node {
             .chain(held)
             .chain(self.scheduler.poll_timeout())
             .min()
+    }
+
+    /// Our operator ID.
+    pub fn operator_id(&self) -> u64 {
+        self.config.operator_id
     }
 
     /// Committee machines we run, and validator machines.

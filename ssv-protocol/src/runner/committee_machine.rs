@@ -145,6 +145,15 @@ impl CommitteeMachine {
         }
     }
 
+    /// Slots with a kept runner of `role`, ascending.
+    pub fn runner_slots(&self, role: Role) -> Vec<u64> {
+        match role {
+            Role::AggregatorCommittee => self.aggregators.keys().copied().collect(),
+            Role::Committee => self.runners.keys().copied().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The runner of `role` kept at `slot`, read-only.
     pub fn runner(&self, role: Role, slot: u64) -> Option<RunnerView<'_>> {
         match role {
