@@ -22,7 +22,7 @@ use ssv_protocol::threshold::sign;
 use ssv_protocol::validation::signatures_valid;
 use ssv_protocol::wire::{SignedSsvMessage, SsvMsgType};
 
-use super::measure::{cpu_ns, rss_kb, RsaSample};
+use super::measure::{cpu_ns, cpu_split_ns, rss_kb, RsaSample};
 use super::traffic::SlotTraffic;
 use super::world::{Stub, World, HEAD_AT_MS, US};
 
@@ -71,6 +71,10 @@ pub struct Stats {
     pub rsa_signs: (u64, u64),
     /// CPU time of the process over the timed sections, ns.
     pub cpu_ns: u64,
+    /// CPU time of the node thread over the timed sections, ns.
+    pub main_cpu_ns: u64,
+    /// CPU time of the other threads (the RSA pool) over the timed sections, ns.
+    pub pool_cpu_ns: u64,
     /// Wall time of the timed sections, ns.
     pub wall_ns: u64,
     /// Resident memory after each slot, kB.
@@ -124,6 +128,7 @@ impl<'w> Harness<'w> {
     /// Runs one slot of traffic, timed.
     pub fn run_slot(&mut self, t: SlotTraffic) {
         let cpu0 = cpu_ns();
+        let (main0, pool0) = cpu_split_ns();
         let wall0 = Instant::now();
         let slot = t.slot;
         self.pending_head = Some((self.world.slot_ms(slot) + HEAD_AT_MS, slot));
@@ -165,6 +170,9 @@ impl<'w> Harness<'w> {
         self.stats.rsa_ns = self.rsa_ns.load(Ordering::Relaxed);
         self.stats.wall_ns += wall0.elapsed().as_nanos() as u64;
         self.stats.cpu_ns += cpu_ns().saturating_sub(cpu0);
+        let (main1, pool1) = cpu_split_ns();
+        self.stats.main_cpu_ns += main1.saturating_sub(main0);
+        self.stats.pool_cpu_ns += pool1.saturating_sub(pool0);
         self.stats.slots += 1;
         self.stats.rss_kb.push(rss_kb());
     }
