@@ -176,7 +176,7 @@ impl<'w> CommitteeSim<'w> {
                         continue;
                     };
                     for to in members.into_iter().filter(|to| *to != op) {
-                        let jitter = splitmix(self.world.params.seed ^ self.seq * 31 ^ to) % 60;
+                        let jitter = splitmix(self.world.params.seed ^ (self.seq * 31) ^ to) % 60;
                         let ev = Ev::Deliver {
                             to,
                             from: op,
@@ -364,7 +364,7 @@ fn bundle(world: &World, slot: u64, c: usize, offset: u64) -> Vec<Msg> {
         }
     }
     // About one of the committee's validators attests per slot.
-    let r = splitmix(world.params.seed ^ slot ^ (c as u64) << 20);
+    let r = splitmix(world.params.seed ^ slot ^ ((c as u64) << 20));
     let n = 1 + (r % 2) as usize;
     let data_root = Stub::new(world).attestation_data(slot).tree_hash_root().0;
     for &op in &committee.operators {

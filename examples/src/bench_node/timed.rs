@@ -190,7 +190,7 @@ impl<'w> Harness<'w> {
         self.stats.decode_ns += t0.elapsed().as_nanos() as u64;
         let m = decoded?;
         self.stats.rsa_verifications += m.signatures.len() as u64;
-        if self.rsa_samples.len() < SAMPLES && i % 7 == 0 {
+        if self.rsa_samples.len() < SAMPLES && i.is_multiple_of(7) {
             if let (Some(bytes), Some(key)) = (
                 SignedSsvMessage::signed_bytes(&data),
                 m.operator_ids.first().and_then(|id| self.operators.get(id)),

@@ -148,7 +148,7 @@ impl World {
         let mut triples = Vec::new();
         subsets(&peers, 3, &mut triples, &mut Vec::new(), 0);
         // A seeded order, so that small runs do not all share operator 2.
-        triples.sort_by_key(|t| splitmix(params.seed ^ t[0] * 1_000_003 ^ t[1] * 1_009 ^ t[2]));
+        triples.sort_by_key(|t| splitmix(params.seed ^ (t[0] * 1_000_003) ^ (t[1] * 1_009) ^ t[2]));
         let c = params.committees as usize;
         let v = params.validators;
         let mut ours = Vec::new();
