@@ -1,6 +1,7 @@
 //! Shared code of the runnable binaries: the spec-vector conformance runner and
 //! the local demo cluster.
 
+pub mod bench_node;
 pub mod cluster;
 pub mod devnet;
 pub mod spec;

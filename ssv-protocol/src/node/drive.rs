@@ -82,6 +82,17 @@ impl Node {
             }
         }
         self.validators = keep_validators;
+        self.deadlines.clear();
+        self.deadline_of.clear();
+        let keys: Vec<MachineKey> = self
+            .committees
+            .keys()
+            .map(|id| MachineKey::Committee(*id))
+            .chain(self.validators.keys().map(|i| MachineKey::Validator(*i)))
+            .collect();
+        for key in keys {
+            self.update_deadline(key);
+        }
         let scheduled = self.registry.scheduled();
         self.scheduler
             .handle(now, scheduler::Input::Validators(scheduled));
@@ -197,18 +208,15 @@ impl Node {
                 .retain(|(_, s), _| *s + super::EARLY_SLOTS >= slot);
         }
         self.scheduler.handle(now, scheduler::Input::Tick);
-        let due: Vec<MachineKey> = self
-            .committees
+        // In key order (committees, then validators), as a walk over the
+        // machines would find them.
+        let mut due: Vec<MachineKey> = self
+            .deadlines
             .iter()
-            .filter(|(_, m)| m.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(id, _)| MachineKey::Committee(*id))
-            .chain(
-                self.validators
-                    .iter()
-                    .filter(|(_, m)| m.poll_timeout().is_some_and(|t| t <= now))
-                    .map(|(i, _)| MachineKey::Validator(*i)),
-            )
+            .take_while(|(t, _)| *t <= now)
+            .map(|(_, key)| *key)
             .collect();
+        due.sort_unstable();
         for key in due {
             self.feed(now, key, Role::Unknown(u32::MAX), runner::Input::Tick);
         }
@@ -396,7 +404,23 @@ impl Node {
             },
         };
         self.drain_machine(key);
+        self.update_deadline(key);
         result
+    }
+
+    /// Records machine `key`'s next deadline after it changed.
+    fn update_deadline(&mut self, key: MachineKey) {
+        let next = match key {
+            MachineKey::Committee(id) => self.committees.get(&id).and_then(|m| m.poll_timeout()),
+            MachineKey::Validator(i) => self.validators.get(&i).and_then(|m| m.poll_timeout()),
+        };
+        if let Some(old) = self.deadline_of.remove(&key) {
+            self.deadlines.remove(&(old, key));
+        }
+        if let Some(t) = next {
+            self.deadline_of.insert(key, t);
+            self.deadlines.insert((t, key));
+        }
     }
 
     fn drain_machine(&mut self, key: MachineKey) {

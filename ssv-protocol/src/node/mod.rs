@@ -34,7 +34,7 @@ mod drive;
 pub mod registry;
 mod summary;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use qbft_core::Timestamp;
@@ -294,6 +294,12 @@ pub struct Node {
     by_pubkey: BTreeMap<[u8; 48], u64>,
     committee_of: BTreeMap<u64, CommitteeId>,
     pending: BTreeMap<u64, Pending>,
+    /// Every runner machine's next deadline, kept as machines change (only
+    /// feeding a machine or replacing the registry changes one), so that
+    /// [`Node::poll_timeout`] and ticks need not ask thousands of machines.
+    deadlines: BTreeSet<(Timestamp, MachineKey)>,
+    /// The same, by machine.
+    deadline_of: BTreeMap<MachineKey, Timestamp>,
     /// Requests held until their time, by (time, id).
     held: BTreeMap<(Timestamp, u64), NodeRequest>,
     next_id: u64,
@@ -344,6 +350,8 @@ impl Node {
             by_pubkey: BTreeMap::new(),
             committee_of: BTreeMap::new(),
             pending: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
+            deadline_of: BTreeMap::new(),
             held: BTreeMap::new(),
             next_id: 0,
             pruned_slot: None,
@@ -392,17 +400,10 @@ impl Node {
 
     /// When to feed the next [`Input::Tick`].
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        let machines = self
-            .committees
-            .values()
-            .filter_map(CommitteeMachine::poll_timeout)
-            .chain(
-                self.validators
-                    .values()
-                    .filter_map(ValidatorMachine::poll_timeout),
-            );
+        let machines = self.deadlines.first().map(|(t, _)| *t);
         let held = self.held.keys().next().map(|(t, _)| *t);
         machines
+            .into_iter()
             .chain(held)
             .chain(self.scheduler.poll_timeout())
             .min()
