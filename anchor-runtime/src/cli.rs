@@ -26,7 +26,7 @@ pub struct Cli {
 enum Command {
     /// Run the operator node: execution sync, libp2p, the beacon node and the
     /// duties of every validator we hold a share of.
-    Node(crate::node_cmd::NodeArgs),
+    Node(Box<crate::node_cmd::NodeArgs>),
     /// Follow the SSV contract's events into the database (historical, then live).
     Sync(SyncArgs),
     /// Write a new RSA-2048 operator key, encrypted with a password, and print
@@ -168,7 +168,7 @@ struct DbDumpArgs {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Node(args) => crate::node_cmd::node(args),
+        Command::Node(args) => crate::node_cmd::node(*args),
         Command::Sync(args) => sync(args),
         Command::Keygen(args) => keygen(args),
         Command::Keysplit(args) => keysplit(args),

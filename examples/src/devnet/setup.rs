@@ -27,6 +27,8 @@ pub struct Operator {
     pub metrics_port: u16,
     /// Its API port.
     pub api_port: u16,
+    /// Where its node records a trace, if it does.
+    pub record: Option<PathBuf>,
 }
 
 /// Everything running.
@@ -212,6 +214,7 @@ pub async fn start(bin: &Path, work: &Path, record: Option<&Path>) -> Result<Dev
             child: None,
             metrics_port,
             api_port,
+            record: record.filter(|_| k == 0).map(Path::to_path_buf),
         };
         op.child = Some(spawn_node(
             bin,
@@ -221,7 +224,6 @@ pub async fn start(bin: &Path, work: &Path, record: Option<&Path>) -> Result<Dev
             &anvil.ws_url(),
             p2p_ports[k],
             &peers,
-            record.filter(|_| k == 0),
         )?);
         operators.push(op);
     }
@@ -246,11 +248,10 @@ fn spawn_node(
     eth: &str,
     p2p_port: u16,
     peers: &[String],
-    record: Option<&Path>,
 ) -> Result<Child, String> {
     let log = std::fs::File::create(op.dir.join("node.log")).map_err(|e| e.to_string())?;
     let mut cmd = Command::new(bin);
-    if let Some(path) = record {
+    if let Some(path) = &op.record {
         let _ = std::fs::remove_file(path);
         cmd.arg("node").arg("--record").arg(path);
     } else {
