@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashSet};
 use examples::cluster::beacon_sim::{h, FIRST_INDEX};
 use examples::cluster::{run_recorded, ClusterConfig, OPERATORS};
 use ssv_protocol::node::Input;
-use ssv_protocol::roles::RoleFork;
 use ssv_protocol::operator_key::OperatorSigner;
+use ssv_protocol::roles::RoleFork;
 use ssv_protocol::threshold::{interop_secret_key, split};
 use ssv_protocol::trace::{frame_payloads, Divergence, Record, Replayer, TraceReader, TraceWriter};
 
