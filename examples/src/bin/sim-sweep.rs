@@ -146,7 +146,7 @@ fn main() {
                 }
             }
         }
-        if (seed - start + 1) % 1_000 == 0 {
+        if (seed - start + 1).is_multiple_of(1_000) {
             eprintln!(
                 "{} seeds, {violations} violations, qbft {qbft_time:.0} s, duty {duty_time:.0} s",
                 seed - start + 1
