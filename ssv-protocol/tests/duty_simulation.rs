@@ -65,7 +65,6 @@ fn sweep(n: usize, seeds: std::ops::Range<u64>) {
 }
 
 #[test]
-#[ignore = "open liveness bug (issue 10): since the merge of the Alan runners, replay and bench-node work, seeds 137 and 142 (n=4) and the calm one-Mutate case (seed 9) leave an honest operator undecided; run with --ignored"]
 fn four_operators_sweep() {
     sweep(4, 0..200);
 }
@@ -116,7 +115,6 @@ fn calm_network_decides_and_submits_every_duty() {
 }
 
 #[test]
-#[ignore = "open liveness bug (issue 10): since the merge of the Alan runners, replay and bench-node work, seeds 137 and 142 (n=4) and the calm one-Mutate case (seed 9) leave an honest operator undecided; run with --ignored"]
 fn byzantine_behaviours_are_refused_and_harmless() {
     for b in Behaviour::ALL {
         let mut cfg = calm(9, 4);

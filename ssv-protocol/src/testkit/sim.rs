@@ -93,6 +93,16 @@ struct SimNode {
     byzantine: Option<Behaviour>,
     last_tick: Option<u64>,
     crashed: bool,
+    /// Digests of every message this node published or was handed (its
+    /// gossipsub seen cache): a relayed copy of one of them is dropped.
+    seen: BTreeSet<[u8; 32]>,
+}
+
+/// A gossip message handed to a node, until its verdict.
+struct InFlight {
+    from: usize,
+    topic: String,
+    data: Vec<u8>,
 }
 
 enum Ev {
@@ -101,6 +111,9 @@ enum Ev {
         from: usize,
         topic: String,
         data: Vec<u8>,
+        /// A copy forwarded by a peer that accepted it (gossipsub relay),
+        /// dropped if the receiver has seen the message already.
+        relay: bool,
     },
     Respond {
         to: usize,
@@ -127,8 +140,8 @@ pub struct DutySim {
     rng: SimRng,
     adversary: Adversary,
     checker: Checker,
-    /// Gossip handed to a node and not judged yet: id → (node, bytes).
-    in_flight: BTreeMap<u64, Vec<u8>>,
+    /// Gossip handed to a node and not judged yet, by gossip id.
+    in_flight: BTreeMap<u64, InFlight>,
     gst: u64,
     first_slot: u64,
     hasher: Sha256,
@@ -215,6 +228,7 @@ impl DutySim {
                 byzantine,
                 last_tick: None,
                 crashed: false,
+                seen: BTreeSet::new(),
             });
         }
         // Honest nodes alternate between the equivocators' halves; Byzantine
@@ -356,11 +370,26 @@ impl DutySim {
                             from,
                             topic,
                             data,
+                            relay,
                         } => {
+                            let digest: [u8; 32] = Sha256::digest(&data).into();
+                            let Some(s) = self.nodes.get_mut(to) else {
+                                continue;
+                            };
+                            if !s.seen.insert(digest) && relay {
+                                continue;
+                            }
                             self.report.delivered += 1;
                             let id = self.seq;
                             self.seq += 1;
-                            self.in_flight.insert(id, data.clone());
+                            self.in_flight.insert(
+                                id,
+                                InFlight {
+                                    from,
+                                    topic: topic.clone(),
+                                    data: data.clone(),
+                                },
+                            );
                             let peer = vec![self.operator(from) as u8, from as u8];
                             let input = Input::Gossip {
                                 id,
@@ -422,7 +451,7 @@ impl DutySim {
     fn route(&mut self, now: u64, i: usize, out: Output) {
         match out {
             Output::Verdict { id, verdict } => {
-                let data = self.in_flight.remove(&id);
+                let flight = self.in_flight.remove(&id);
                 let k = match verdict {
                     GossipVerdict::Accept => 0,
                     GossipVerdict::Ignore(_) => 1,
@@ -432,8 +461,14 @@ impl DutySim {
                     *v += 1;
                 }
                 if k == 0 {
-                    if let Some(data) = data {
-                        self.saw_partials(i, &data);
+                    if let Some(flight) = flight {
+                        if self.log {
+                            let op = self.operator(i);
+                            let what = describe(&flight.data);
+                            self.note(now, || format!("op {op} node {i}: accepted {what}"));
+                        }
+                        self.saw_partials(i, &flight.data);
+                        self.relay(now, i, flight);
                     }
                 } else if self.log {
                     let op = self.operator(i);
@@ -467,7 +502,24 @@ impl DutySim {
         }
     }
 
+    /// Gossipsub forwards a message its validator accepted to the other peers
+    /// (once, not back to its sender), so a Byzantine publisher cannot reach one
+    /// honest operator only. Byzantine nodes do not relay.
+    fn relay(&mut self, now: u64, i: usize, flight: InFlight) {
+        if !self.honest(i) {
+            return;
+        }
+        for to in 0..self.nodes.len() {
+            if to != i && to != flight.from {
+                self.send_copy(now, i, to, &flight.topic, flight.data.clone(), true);
+            }
+        }
+    }
+
     fn publish(&mut self, now: u64, i: usize, topic: String, data: Vec<u8>) {
+        if let Some(s) = self.nodes.get_mut(i) {
+            s.seen.insert(Sha256::digest(&data).into());
+        }
         self.hasher.update(now.to_le_bytes());
         self.hasher.update((i as u64).to_le_bytes());
         self.hasher.update(&data);
@@ -493,6 +545,19 @@ impl DutySim {
 
     /// One copy through the network model.
     fn send(&mut self, now: u64, from: usize, to: usize, topic: &str, data: Vec<u8>) {
+        self.send_copy(now, from, to, topic, data, false);
+    }
+
+    /// One copy, first-hand or relayed, through the network model.
+    fn send_copy(
+        &mut self,
+        now: u64,
+        from: usize,
+        to: usize,
+        topic: &str,
+        data: Vec<u8>,
+        relay: bool,
+    ) {
         let net = &self.cfg.net;
         let before_gst = now < self.gst;
         if before_gst {
@@ -518,6 +583,7 @@ impl DutySim {
                 from,
                 topic: topic.to_string(),
                 data: data.clone(),
+                relay,
             };
             self.push(at, ev);
         }
@@ -681,5 +747,40 @@ impl DutySim {
                 }
             }
         }
+    }
+}
+
+/// A one-line description of a gossip message for the event log.
+fn describe(data: &[u8]) -> String {
+    let Ok(m) = SignedSsvMessage::decode(data) else {
+        return "undecodable".into();
+    };
+    let role = m.ssv_message.msg_id.role();
+    match m.ssv_message.msg_type {
+        SsvMsgType::Consensus => match crate::wire::QbftMessage::decode(&m.ssv_message.data) {
+            Ok(q) => {
+                let kind = ["proposal", "prepare", "commit", "round-change"]
+                    .get(q.msg_type as usize)
+                    .copied()
+                    .unwrap_or("unknown");
+                format!(
+                    "{role:?} {kind} h{} r{} from {:?}{}",
+                    q.height,
+                    q.round,
+                    m.operator_ids,
+                    if m.full_data.is_empty() { "" } else { " +data" }
+                )
+            }
+            Err(_) => format!("{role:?} consensus (undecodable)"),
+        },
+        SsvMsgType::PartialSignature => match PartialSignatureMessages::decode(&m.ssv_message.data)
+        {
+            Ok(p) => format!(
+                "{role:?} partials {:?} slot {} from {:?}",
+                p.kind, p.slot, m.operator_ids
+            ),
+            Err(_) => format!("{role:?} partials (undecodable)"),
+        },
+        _ => format!("{role:?} other"),
     }
 }
