@@ -2,9 +2,11 @@
 //! and duplicate shares, batch verification with fallback, and the interop keys.
 
 use blst::min_pk::{PublicKey, SecretKey, Signature};
+use blst::BLST_ERROR;
 use ssv_protocol::threshold::{
     batch_verify, interop_secret_key, lagrange_at_zero, reconstruct_public_key,
-    reconstruct_signature, sign, split, verify, SignedItem, ThresholdError,
+    reconstruct_signature, sign, signature_from_bytes, signature_from_bytes_for_interpolation,
+    split, verify, SignedItem, ThresholdError,
 };
 
 const ROOT: &[u8] = b"signing root of an attestation..";
@@ -225,5 +227,66 @@ fn interop_keys_match_the_known_genesis_pubkeys() {
         &sk.sk_to_pk(),
         ROOT,
         &reconstruct_signature(&partials).unwrap()
+    ));
+}
+
+/// A point on the G2 curve outside the prime-order subgroup: a compressed x
+/// drawn from a counter until it decompresses (about half do) and fails the
+/// subgroup check (all but a negligible share of curve points do).
+fn off_subgroup_point() -> [u8; 96] {
+    for k in 0u8..=255 {
+        let mut bytes = [k; 96];
+        bytes[0] = 0x80 | (k & 0x1f); // compressed flag, not infinity
+        if let Ok(sig) = Signature::from_bytes(&bytes) {
+            if sig.validate(false).is_err() {
+                return bytes;
+            }
+        }
+    }
+    panic!("no off-subgroup point in 256 tries");
+}
+
+#[test]
+fn verify_agrees_with_blst_on_good_bad_infinity_and_off_subgroup_signatures() {
+    let sk = validator(3);
+    let pk = sk.sk_to_pk();
+    let good = sign(&sk, ROOT);
+    let blst = |pk: &PublicKey, msg: &[u8], sig: &Signature| {
+        sig.verify(true, msg, ssv_protocol::threshold::ETH_DST, &[], pk, true)
+            == BLST_ERROR::BLST_SUCCESS
+    };
+    let off = Signature::from_bytes(&off_subgroup_point()).unwrap();
+    let mut infinity = [0u8; 96];
+    infinity[0] = 0xc0;
+    let infinity = Signature::from_bytes(&infinity).unwrap();
+    let cases: [(&PublicKey, &[u8], &Signature, bool); 5] = [
+        (&pk, ROOT, &good, true),
+        (&pk, b"another root, same length.......", &good, false),
+        (&validator(4).sk_to_pk(), ROOT, &good, false),
+        (&pk, ROOT, &infinity, false),
+        (&pk, ROOT, &off, false),
+    ];
+    for (i, (pk, msg, sig, expected)) in cases.into_iter().enumerate() {
+        assert_eq!(verify(pk, msg, sig), expected, "case {i}");
+        assert_eq!(blst(pk, msg, sig), expected, "case {i} (blst)");
+    }
+}
+
+#[test]
+fn an_off_subgroup_partial_parses_for_interpolation_but_spoils_the_result() {
+    let sk = validator(5);
+    let ids = [1u64, 2, 3, 4];
+    let shares = split(&sk, &ids, 3, &[2; 32]).unwrap();
+    let mut partials: Vec<(u64, Signature)> =
+        shares.iter().map(|(id, s)| (*id, sign(s, ROOT))).collect();
+    let bad = off_subgroup_point();
+    assert!(signature_from_bytes(&bad).is_err());
+    partials[0].1 = signature_from_bytes_for_interpolation(&bad).unwrap();
+    let rebuilt = reconstruct_signature(&partials[..3]).unwrap();
+    assert!(!verify(&sk.sk_to_pk(), ROOT, &rebuilt));
+    assert!(verify(
+        &sk.sk_to_pk(),
+        ROOT,
+        &reconstruct_signature(&partials[1..]).unwrap()
     ));
 }

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use blst::min_pk::{PublicKey, Signature};
 
-use crate::threshold::{reconstruct_signature, signature_from_bytes, verify, ThresholdError};
+use crate::threshold::{
+    reconstruct_signature, signature_from_bytes_for_interpolation, verify, ThresholdError,
+};
 
 /// What adding a partial signature did.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -122,7 +124,7 @@ impl PartialSigContainer {
             .ok_or(ReconstructError::Missing)?;
         let partials: Vec<(u64, Signature)> = stored
             .iter()
-            .map(|(signer, sig)| Ok((*signer, signature_from_bytes(sig)?)))
+            .map(|(signer, sig)| Ok((*signer, signature_from_bytes_for_interpolation(sig)?)))
             .collect::<Result<_, ThresholdError>>()?;
         let sig = reconstruct_signature(&partials)?;
         if verify(validator_pk, root, &sig) {
