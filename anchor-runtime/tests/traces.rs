@@ -1,5 +1,6 @@
-//! The committed traces (`tests/traces/*.trace`, recorded from the devnet and
-//! the demo cluster) replay to their recorded outputs; the `replay` command
+//! The committed traces (`tests/traces/*.trace`, recorded from the devnet, the
+//! demo cluster and the duty-level simulator's seeds that used to fail) replay
+//! to their recorded outputs; the `replay` command
 //! prints the summary line, stops at a slot with the machine's state, and
 //! names the offset of a corrupted or cut trace.
 
@@ -33,8 +34,8 @@ fn every_committed_trace_replays_with_no_divergence() {
                 stopped,
                 ..
             } => {
-                assert!(inputs > 100, "{}: {inputs} inputs", path.display());
-                assert!(span_ms > 60_000, "{}: {span_ms} ms", path.display());
+                assert!(inputs > 50, "{}: {inputs} inputs", path.display());
+                assert!(span_ms > 30_000, "{}: {span_ms} ms", path.display());
                 assert_eq!(stopped, None);
             }
             other => panic!(

@@ -241,3 +241,30 @@ fn signature_checker_refuses_a_tampered_submission() {
         assert_eq!(chain.verifies(&s), !flip);
     }
 }
+
+/// A recorded simulator node replays to the same outputs, and a recording
+/// changes nothing in the run. Seed 137 with 4 operators used to leave operator
+/// 3 undecided (before the simulator relayed accepted gossip).
+#[test]
+fn a_recorded_node_replays_with_no_divergence() {
+    use ssv_protocol::trace::{Replayer, TraceReader};
+    let cfg = DutySimConfig::random(137, 4);
+    let plain = run(&cfg);
+    let report = DutySim::new(cfg.clone())
+        .expect("valid")
+        .with_recording(3)
+        .run();
+    assert_eq!(report.trace_hash, plain.trace_hash);
+    assert_clean(&cfg, &report);
+    let bytes = report.trace.expect("asked for").expect("written");
+    let mut reader = TraceReader::open(bytes.as_slice()).expect("a trace");
+    assert_eq!(reader.header().operator_id, 3);
+    let (mut replayer, first) = Replayer::start(reader.header());
+    assert!(first.is_none(), "{first:?}");
+    while let Some(rec) = reader.next_record().expect("intact") {
+        if let Some(d) = replayer.step(rec) {
+            panic!("diverged: {d:?}");
+        }
+    }
+    assert!(replayer.inputs() > 50, "{} inputs", replayer.inputs());
+}

@@ -14,7 +14,11 @@
 //! ```text
 //! cargo run --release -p examples --bin sim-sweep -- --seeds N [--start S] [--layer qbft|duty|both]
 //! cargo run --release -p examples --bin sim-sweep -- --layer duty --seed S --n 4 --log
+//! cargo run --release -p examples --bin sim-sweep -- --layer duty --seed S --n 4 --record FILE [--record-operator K]
 //! ```
+//!
+//! `--record` writes operator K's (default 1) node as a trace that
+//! `anchor-runtime replay FILE` replays.
 
 use std::time::Instant;
 
@@ -37,14 +41,41 @@ fn num(name: &str, default: u64) -> u64 {
     arg(name).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// Where and whom a single duty run records.
+struct Record {
+    file: String,
+    operator: u64,
+}
+
 /// One duty-level run; `Some(line)` describes its violations.
-fn duty_run(seed: u64, n: usize, log: bool) -> (Option<String>, u64) {
+fn duty_run(seed: u64, n: usize, log: bool, record: Option<&Record>) -> (Option<String>, u64) {
     let cfg = DutySimConfig::random(seed, n);
-    let sim = match DutySim::new(cfg.clone()) {
+    let mut sim = match DutySim::new(cfg.clone()) {
         Ok(sim) => sim,
         Err(e) => return (Some(format!("cannot build the simulation: {e}")), 0),
     };
-    let report = if log { sim.with_log().run() } else { sim.run() };
+    if log {
+        sim = sim.with_log();
+    }
+    if let Some(r) = record {
+        sim = sim.with_recording(r.operator);
+    }
+    let report = sim.run();
+    if let Some(r) = record {
+        match &report.trace {
+            Some(Ok(bytes)) => match std::fs::write(&r.file, bytes) {
+                Ok(()) => println!(
+                    "recorded operator {} in {} ({} bytes)",
+                    r.operator,
+                    r.file,
+                    bytes.len()
+                ),
+                Err(e) => println!("cannot write {}: {e}", r.file),
+            },
+            Some(Err(e)) => println!("recording failed: {e}"),
+            None => println!("no operator {} in this committee", r.operator),
+        }
+    }
     if log {
         println!("{cfg:?}");
         for line in &report.log {
@@ -102,6 +133,10 @@ fn main() {
     if let Some(seed) = arg("--seed").and_then(|s| s.parse::<u64>().ok()) {
         let n = num("--n", 4) as usize;
         let log = args().iter().any(|a| a == "--log");
+        let record = arg("--record").map(|file| Record {
+            file,
+            operator: num("--record-operator", 1),
+        });
         let mut violations = 0;
         if qbft {
             if let (Some(line), _) = qbft_run(seed, n) {
@@ -110,7 +145,7 @@ fn main() {
             }
         }
         if duty {
-            if let (Some(line), _) = duty_run(seed, n, log) {
+            if let (Some(line), _) = duty_run(seed, n, log, record.as_ref()) {
                 violations += 1;
                 println!("duty seed {seed} n={n}: {line}");
             }
@@ -137,7 +172,7 @@ fn main() {
             }
             if duty {
                 let t = Instant::now();
-                let (failing, s) = duty_run(seed, n, false);
+                let (failing, s) = duty_run(seed, n, false, None);
                 duty_time += t.elapsed().as_secs_f64();
                 submissions += s;
                 if let Some(line) = failing {

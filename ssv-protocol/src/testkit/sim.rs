@@ -21,6 +21,7 @@ use crate::roles::RoleFork;
 use crate::runner::duty::CommitteeDuty;
 use crate::runner::io::{Request, Response, Submission};
 use crate::runner::{SpecSelection, ValueChecks};
+use crate::trace::MemoryRecorder;
 use crate::wire::{
     PartialSigKind, PartialSignatureMessages, Role, Share, SignedSsvMessage, SsvMsgType,
 };
@@ -69,6 +70,9 @@ pub struct DutySimReport {
     pub trace_hash: [u8; 32],
     /// The event log, when [`DutySim::with_log`] asked for it.
     pub log: Vec<String>,
+    /// The recorded operator's trace ([`crate::trace`]), when
+    /// [`DutySim::with_recording`] asked for one, or why it could not be written.
+    pub trace: Option<Result<Vec<u8>, String>>,
 }
 
 /// Honest value checks switched off ([`super::Hooks::accept_any_value`]).
@@ -88,6 +92,8 @@ impl ValueChecks for AcceptAny {
 
 struct SimNode {
     operator: u64,
+    /// The node's configuration (kept for a recording's header).
+    config: NodeConfig,
     node: Node,
     keys: KeyStore,
     byzantine: Option<Behaviour>,
@@ -147,6 +153,8 @@ pub struct DutySim {
     hasher: Sha256,
     report: DutySimReport,
     log: bool,
+    /// The recorded node and its trace.
+    recording: Option<(usize, MemoryRecorder)>,
 }
 
 impl DutySim {
@@ -223,7 +231,8 @@ impl DutySim {
                 .collect();
             nodes.push(SimNode {
                 operator: *op,
-                node: Node::new(config),
+                node: Node::new(config.clone()),
+                config,
                 keys: KeyStore::new(signer, shares),
                 byzantine,
                 last_tick: None,
@@ -272,6 +281,7 @@ impl DutySim {
             hasher: Sha256::new(),
             report: DutySimReport::default(),
             log: false,
+            recording: None,
             cfg,
         };
         let start = sim.chain.slot_ms(first_slot);
@@ -310,6 +320,24 @@ impl DutySim {
     /// Keeps an event log in the report.
     pub fn with_log(mut self) -> Self {
         self.log = true;
+        self
+    }
+
+    /// Records operator `operator`'s node as a trace ([`crate::trace`]), which
+    /// `anchor-runtime replay` replays: every input it takes from its registry
+    /// on, with the digest of what it produced. The report carries the bytes.
+    pub fn with_recording(mut self, operator: u64) -> Self {
+        if let Some((i, s)) = self
+            .nodes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.operator == operator)
+        {
+            let software = format!("ssv-protocol testkit {}", env!("CARGO_PKG_VERSION"));
+            let network = format!("duty-sim seed {} n={}", self.cfg.seed, self.cfg.n);
+            let recorder = MemoryRecorder::new(software, network, s.config.clone());
+            self.recording = Some((i, recorder));
+        }
         self
     }
 
@@ -413,6 +441,9 @@ impl DutySim {
             .into_iter()
             .collect();
         self.report.trace_hash = self.hasher.finalize().into();
+        if let Some((_, recorder)) = self.recording.take() {
+            self.report.trace = Some(recorder.finish().map_err(|e| e.to_string()));
+        }
         self.report
     }
 
@@ -424,12 +455,17 @@ impl DutySim {
             return;
         }
         let node = &mut s.node;
+        let recording = self.recording.as_mut().filter(|(r, _)| *r == i);
+        let recorded = recording.is_some().then(|| input.clone());
         let result = catch_unwind(AssertUnwindSafe(|| {
             node.handle(Timestamp(now), input);
             std::iter::from_fn(|| node.poll_output()).collect::<Vec<Output>>()
         }));
         match result {
             Ok(outs) => {
+                if let (Some((_, r)), Some(input)) = (recording, recorded) {
+                    r.observe(now, &input, &outs);
+                }
                 for out in outs {
                     self.route(now, i, out);
                 }

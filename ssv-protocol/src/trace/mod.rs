@@ -28,11 +28,13 @@ pub mod digest;
 mod file;
 pub mod header;
 pub mod input;
+mod recorder;
 mod replay;
 
 pub use digest::OutputDigest;
 pub use file::{frame_payloads, Record, TraceReader, TraceWriter};
 pub use header::{SelectionKind, TraceHeader, ValueChecksKind};
+pub use recorder::MemoryRecorder;
 pub use replay::{describe_input, Divergence, Replayer};
 
 /// The first bytes of every trace file.
