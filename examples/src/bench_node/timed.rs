@@ -79,6 +79,8 @@ pub struct Stats {
     pub wall_ns: u64,
     /// Resident memory after each slot, kB.
     pub rss_kb: Vec<u64>,
+    /// `Node::census` after each slot.
+    pub census: Vec<Vec<(&'static str, usize)>>,
 }
 
 /// The timed node and its surroundings.
@@ -175,6 +177,7 @@ impl<'w> Harness<'w> {
         self.stats.pool_cpu_ns += pool1.saturating_sub(pool0);
         self.stats.slots += 1;
         self.stats.rss_kb.push(rss_kb());
+        self.stats.census.push(self.node.census());
     }
 
     /// Decodes message `i` and queues its RSA check; a message that does not

@@ -242,6 +242,19 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
             b as f64 / 1024.0,
             (b as f64 - a as f64) * 100.0 / a.max(1) as f64
         );
+        // What the node holds then and at the end, where it changed.
+        if let (Some(then), Some(end)) = (s.census.get(five_min - 1), s.census.last()) {
+            let changed: Vec<String> = then
+                .iter()
+                .zip(end)
+                .filter(|(a, b)| a.1 != b.1)
+                .map(|(a, b)| format!("{} {} -> {}", a.0, a.1, b.1))
+                .collect();
+            println!(
+                "node census, slot {five_min} -> end: {}",
+                changed.join(", ")
+            );
+        }
     }
     println!(
         "peak rss {:.1} MB ({}; includes one slot of traffic buffered, {:.1} MB)",

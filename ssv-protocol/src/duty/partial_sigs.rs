@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 
 use blst::min_pk::{PublicKey, Signature};
+use sha2::{Digest as _, Sha256};
 
 use crate::threshold::{
-    reconstruct_signature, signature_from_bytes_for_interpolation, verify, ThresholdError,
+    batch_holds, reconstruct_signature, signature_from_bytes_for_interpolation, verify, SignedItem,
+    ThresholdError,
 };
 
 /// What adding a partial signature did.
@@ -132,5 +134,51 @@ impl PartialSigContainer {
         } else {
             Err(ReconstructError::InvalidSignature)
         }
+    }
+
+    /// Rebuilds the signature of every `(validator, root, validator key)` and
+    /// checks them all with one batch ([`batch_holds`]), weighted by a digest of
+    /// every key, root and rebuilt signature. `Some` (in `items`' order) only if
+    /// every one rebuilt and the batch holds; `None` otherwise, and the caller
+    /// takes the one-by-one path ([`Self::reconstruct`]), which finds the bad
+    /// ones. Deterministic weights are enough here: only partials from at most
+    /// `f` operators can be chosen by an attacker, and making a wrong batch pass
+    /// means finding partials whose digest gives weights that cancel, about
+    /// 2^64 tries, within one slot; the cost of success is an invalid signature
+    /// sent to the beacon node, which refuses it.
+    pub fn reconstruct_batch(
+        &self,
+        items: &[(u64, [u8; 32], &PublicKey)],
+    ) -> Option<Vec<Signature>> {
+        let mut sigs = Vec::with_capacity(items.len());
+        let mut digest = Sha256::new();
+        digest.update(b"ssv-rebuilt-batch");
+        for (validator, root, pk) in items {
+            let stored = self
+                .signatures(*validator, root)
+                .filter(|s| !s.is_empty())?;
+            let partials: Vec<(u64, Signature)> = stored
+                .iter()
+                .map(|(signer, sig)| {
+                    Some((*signer, signature_from_bytes_for_interpolation(sig).ok()?))
+                })
+                .collect::<Option<_>>()?;
+            let sig = reconstruct_signature(&partials).ok()?;
+            digest.update(pk.to_bytes());
+            digest.update(root);
+            digest.update(sig.to_bytes());
+            sigs.push(sig);
+        }
+        let entropy: [u8; 32] = digest.finalize().into();
+        let batch: Vec<SignedItem<'_>> = items
+            .iter()
+            .zip(&sigs)
+            .map(|((_, root, pk), sig)| SignedItem {
+                public_key: pk,
+                message: root,
+                signature: sig,
+            })
+            .collect();
+        batch_holds(&batch, &entropy).then_some(sigs)
     }
 }

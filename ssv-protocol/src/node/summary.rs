@@ -66,6 +66,37 @@ impl Node {
     }
 }
 
+impl Node {
+    /// How many entries each of the node's growing collections holds, by name,
+    /// in a fixed order: for finding what grows when memory does (bench-node
+    /// prints it next to RSS). Every one should level off once the oldest slot
+    /// kept is pruned.
+    pub fn census(&self) -> Vec<(&'static str, usize)> {
+        let (runners, committee_requests) = self
+            .committees
+            .values()
+            .map(|m| m.census())
+            .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+        let validator_requests: usize =
+            self.validators.values().map(|m| m.pending_requests()).sum();
+        let (slot_states, duty_slots) = self.validator.slot_state_len();
+        let mut out = vec![
+            ("requests in flight", self.pending.len()),
+            ("requests held", self.held.len()),
+            ("early messages", self.early.values().map(Vec::len).sum()),
+            ("deadlines", self.deadlines.len()),
+            ("validation signer states", self.validator.state_len()),
+            ("validation slot states", slot_states),
+            ("validation duty slots", duty_slots),
+            ("committee runners", runners),
+            ("committee machine requests", committee_requests),
+            ("validator machine requests", validator_requests),
+        ];
+        out.extend(self.scheduler.census());
+        out
+    }
+}
+
 fn runner_line(view: &RunnerView<'_>) -> String {
     let Some(d) = view.duty_state() else {
         return "no duty".into();

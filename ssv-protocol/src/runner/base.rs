@@ -37,6 +37,9 @@ impl Step<'_> {
     }
 }
 
+/// Rebuilt signatures by (validator, signing root).
+pub(crate) type Rebuilt = BTreeMap<(u64, [u8; 32]), [u8; 96]>;
+
 /// Which partial-signature container.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
@@ -439,6 +442,38 @@ impl Base {
     pub fn has_quorum(&mut self, phase: Phase, validator: u64, root: &[u8; 32]) -> bool {
         self.container(phase)
             .is_some_and(|c| c.has_quorum(validator, root))
+    }
+
+    /// Rebuilds the signatures of several `(validator, root)` at once, checked
+    /// in one batch ([`PartialSigContainer::reconstruct_batch`]). `None` when
+    /// there are fewer than two, or any fails: the caller then rebuilds one by
+    /// one with [`Self::reconstruct`], which gives the same results and errors
+    /// as before (a batch that holds means each would have verified alone).
+    pub fn reconstruct_batch(
+        &mut self,
+        phase: Phase,
+        items: &[(u64, [u8; 32])],
+    ) -> Option<Rebuilt> {
+        if items.len() < 2 {
+            return None;
+        }
+        let pks: Vec<_> = items
+            .iter()
+            .map(|(v, _)| public_key_from_bytes(&self.shares.get(v)?.validator_pubkey).ok())
+            .collect::<Option<_>>()?;
+        let batch: Vec<(u64, [u8; 32], &_)> = items
+            .iter()
+            .zip(&pks)
+            .map(|((v, root), pk)| (*v, *root, pk))
+            .collect();
+        let sigs = self.container(phase)?.reconstruct_batch(&batch)?;
+        Some(
+            items
+                .iter()
+                .zip(sigs)
+                .map(|(key, sig)| (*key, sig.to_bytes()))
+                .collect(),
+        )
     }
 
     /// Rebuilds `validator`'s signature of `root`; on failure drops the invalid

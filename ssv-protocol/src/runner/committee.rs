@@ -236,6 +236,27 @@ impl CommitteeRunner {
         base.validate_partial_slot(msgs, slot)
     }
 
+    /// The validators whose signature `root` completes, and their kind:
+    /// attestations take precedence over sync messages with the same root, as in
+    /// ssv-spec `findValidators`. Sorted; none for a root not expected.
+    fn targets(expected: &ExpectedRoots, root: &[u8; 32]) -> (Kind, Vec<u64>) {
+        let Some(targets) = expected.get(root) else {
+            return (Kind::Attestation, Vec::new());
+        };
+        let kind = if targets.iter().any(|(k, _)| *k == Kind::Attestation) {
+            Kind::Attestation
+        } else {
+            Kind::Sync
+        };
+        let mut validators: Vec<u64> = targets
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, v)| *v)
+            .collect();
+        validators.sort_unstable();
+        (kind, validators)
+    }
+
     /// ssv-spec `ProcessPostConsensus`.
     pub fn process_post(
         &mut self,
@@ -266,30 +287,33 @@ impl CommitteeRunner {
         let version = chain.data_version(chain.epoch(duty.slot));
         let mut any_err = None;
         let mut to_submit: BTreeMap<(Kind, u64), Submission> = BTreeMap::new();
+        // Every signature this message completes, checked in one batch first; a
+        // batch that does not hold leaves the one-by-one path below as it was.
+        let mut wanted = Vec::new();
         for root in &roots {
-            let Some(targets) = expected.get(root) else {
-                continue;
-            };
-            // Attestations take precedence over sync messages with the same root, as
-            // in ssv-spec `findValidators`.
-            let kind = if targets.iter().any(|(k, _)| *k == Kind::Attestation) {
-                Kind::Attestation
-            } else {
-                Kind::Sync
-            };
-            let mut validators: Vec<u64> = targets
-                .iter()
-                .filter(|(k, _)| *k == kind)
-                .map(|(_, v)| *v)
-                .collect();
-            validators.sort_unstable();
+            let (kind, validators) = Self::targets(&expected, root);
+            for v in validators {
+                if self.base.has_quorum(Phase::Post, v, root)
+                    && !self.submitted.contains(&(kind, v))
+                {
+                    wanted.push((v, *root));
+                }
+            }
+        }
+        let batch = self.base.reconstruct_batch(Phase::Post, &wanted);
+        for root in &roots {
+            let (kind, validators) = Self::targets(&expected, root);
             for v in validators {
                 if !self.base.has_quorum(Phase::Post, v, root)
                     || self.submitted.contains(&(kind, v))
                 {
                     continue;
                 }
-                let sig = match self.base.reconstruct(Phase::Post, v, root, &roots) {
+                let rebuilt = match batch.as_ref().and_then(|b| b.get(&(v, *root))) {
+                    Some(sig) => Ok(*sig),
+                    None => self.base.reconstruct(Phase::Post, v, root, &roots),
+                };
+                let sig = match rebuilt {
                     Ok(sig) => sig,
                     Err(e) => {
                         any_err = Some(RunnerError::Reconstruct(e));

@@ -145,6 +145,14 @@ impl CommitteeMachine {
         }
     }
 
+    /// Runners kept (both roles) and requests awaiting an answer (diagnostics).
+    pub fn census(&self) -> (usize, usize) {
+        (
+            self.runners.len() + self.aggregators.len(),
+            self.requests.len(),
+        )
+    }
+
     /// Slots with a kept runner of `role`, ascending.
     pub fn runner_slots(&self, role: Role) -> Vec<u64> {
         match role {

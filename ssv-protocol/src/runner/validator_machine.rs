@@ -117,6 +117,11 @@ impl ValidatorMachine {
         }
     }
 
+    /// Requests awaiting an answer (diagnostics).
+    pub fn pending_requests(&self) -> usize {
+        self.requests.len()
+    }
+
     /// The share this machine signs with.
     pub fn share(&self) -> &Share {
         &self.share

@@ -211,6 +211,27 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
+    /// Entries held, by kind (diagnostics for memory): started duties, heads,
+    /// exits, fetch states, fetched attester, proposer and sync duties.
+    pub fn census(&self) -> [(&'static str, usize); 7] {
+        let f = &self.fetches;
+        [
+            ("scheduler started", self.started.len()),
+            ("scheduler heads", self.heads.len()),
+            ("scheduler exits", self.exits.len()),
+            ("scheduler fetch states", f.states.len() + f.in_flight.len()),
+            (
+                "scheduler attester duties",
+                f.attester.values().map(Vec::len).sum(),
+            ),
+            (
+                "scheduler proposer duties",
+                f.proposer.values().map(Vec::len).sum(),
+            ),
+            ("scheduler sync duties", f.sync.values().map(Vec::len).sum()),
+        ]
+    }
+
     /// A scheduler with no validators.
     pub fn new(config: SchedulerConfig) -> Self {
         Scheduler {

@@ -239,6 +239,24 @@ impl MessageValidator {
         self.state.values().map(BTreeMap::len).sum()
     }
 
+    /// How many per-slot states and per-epoch duty-slot entries are held, over
+    /// every (peer, message ID, signer) state (diagnostics for memory).
+    pub fn slot_state_len(&self) -> (usize, usize) {
+        self.state
+            .values()
+            .flat_map(BTreeMap::values)
+            .fold((0, 0), |(a, b), s| {
+                (
+                    a + s.slots.len(),
+                    b + s
+                        .duty_slots
+                        .values()
+                        .map(std::collections::BTreeSet::len)
+                        .sum::<usize>(),
+                )
+            })
+    }
+
     fn signer_state(&self, peer: &[u8], msg_id: MessageId, signer: u64) -> Option<&SignerState> {
         self.state.get(peer).and_then(|p| p.get(&(msg_id, signer)))
     }
