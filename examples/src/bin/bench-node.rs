@@ -242,6 +242,13 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
             b as f64 / 1024.0,
             (b as f64 - a as f64) * 100.0 / a.max(1) as f64
         );
+        let series: Vec<String> = rss
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| (i + 1) % five_min == 0 || i + 1 == rss.len())
+            .map(|(i, kb)| format!("{}: {:.1}", i + 1, *kb as f64 / 1024.0))
+            .collect();
+        println!("rss MB by slot: {}", series.join(", "));
         // What the node holds then and at the end, where it changed.
         if let (Some(then), Some(end)) = (s.census.get(five_min - 1), s.census.last()) {
             let changed: Vec<String> = then

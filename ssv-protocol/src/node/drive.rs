@@ -206,6 +206,7 @@ impl Node {
             self.validator.handle(now.0, validation::Input::Tick);
             self.early
                 .retain(|(_, s), _| *s + super::EARLY_SLOTS >= slot);
+            self.forget_finished(slot.saturating_sub(super::FINISHED_KEEP_SLOTS));
         }
         self.scheduler.handle(now, scheduler::Input::Tick);
         // In key order (committees, then validators), as a walk over the
@@ -294,6 +295,18 @@ impl Node {
         });
         if let Err(error) = self.feed_checked(now, key, runner::Input::StartDuty(duty)) {
             self.event(Event::DutyRefused { role, slot, error });
+        }
+    }
+
+    /// Drops the committee runners of slots before `before` that finished.
+    fn forget_finished(&mut self, before: u64) {
+        let changed: Vec<CommitteeId> = self
+            .committees
+            .iter_mut()
+            .filter_map(|(id, m)| m.forget_finished(before).then_some(*id))
+            .collect();
+        for id in changed {
+            self.update_deadline(MachineKey::Committee(id));
         }
     }
 

@@ -20,8 +20,10 @@ use crate::wire::{
     MessageId, PartialSigKind, PartialSignatureMessages, Role, Share, SignedSsvMessage, SsvMsgType,
 };
 
-/// Slots a finished or abandoned runner is kept after a newer duty starts.
-pub const KEEP_SLOTS: u64 = 64;
+/// Slots a runner is kept after a newer duty starts: the Go node's runner
+/// expiry (`SlotsPerEpoch + LateSlotAllowance`), the window in which gossip
+/// validation still accepts committee messages for a slot.
+pub const KEEP_SLOTS: u64 = 34;
 
 /// One operator's duty runners for one committee.
 #[derive(Debug)]
@@ -338,6 +340,35 @@ impl CommitteeMachine {
             }
         }
         self.start_on_runner(now, filtered)
+    }
+
+    /// Forgets the runners of slots before `before` whose duty finished (every
+    /// submission made), and their requests; returns whether any went. A late
+    /// message for such a slot is refused as one for a slot without a runner.
+    /// Unfinished runners stay [`KEEP_SLOTS`], as their duty may still complete.
+    /// The embedding decides when (`Node` does it two slots on): a finished
+    /// runner holds its duty's messages and partial signatures, and keeping
+    /// each for a whole epoch is most of a busy node's memory.
+    pub fn forget_finished(&mut self, before: u64) -> bool {
+        let (runners, aggregators) = (self.runners.len(), self.aggregators.len());
+        self.runners
+            .retain(|s, r| *s >= before || !r.base.state.as_ref().is_some_and(|st| st.finished));
+        self.aggregators
+            .retain(|s, r| *s >= before || !r.base.state.as_ref().is_some_and(|st| st.finished));
+        let (runners_now, aggregators_now) = (self.runners.len(), self.aggregators.len());
+        let kept = |s: &u64| {
+            self.runners.contains_key(s) || self.aggregators.contains_key(s) || *s >= before
+        };
+        let requests: Vec<_> = self
+            .requests
+            .iter()
+            .filter(|(_, (_, s))| !kept(s))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in requests {
+            self.requests.remove(&id);
+        }
+        runners_now != runners || aggregators_now != aggregators
     }
 
     /// Forgets runners far behind `slot`, and their requests.

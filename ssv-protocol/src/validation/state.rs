@@ -60,9 +60,11 @@ impl SignerState {
     pub fn prune(&mut self, current_slot: u64, slots_per_epoch: u64) {
         let oldest = current_slot.saturating_sub(STATE_TTL_SLOTS);
         self.slots.retain(|slot, _| *slot >= oldest);
-        let oldest_epoch = oldest / slots_per_epoch.max(1);
+        // A message older than the TTL is refused as late (one slot of margin for
+        // the late rule's tolerance), so older epochs' counts are never read.
+        let oldest_counted = current_slot.saturating_sub(STATE_TTL_SLOTS + 1);
         self.duty_slots
-            .retain(|epoch, _| *epoch + 1 >= oldest_epoch);
+            .retain(|epoch, _| *epoch >= oldest_counted / slots_per_epoch.max(1));
     }
 
     /// Whether nothing is left.
