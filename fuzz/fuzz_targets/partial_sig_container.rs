@@ -7,7 +7,9 @@
 //! - `has_quorum` is exactly "at least 3 signers stored";
 //! - a reconstructed signature always verifies under the validator key, and
 //!   reconstruction succeeds whenever only honest partials are stored and
-//!   there are at least 3 of them.
+//!   there are at least 3 of them;
+//! - a batch of both validators' reconstructions holds exactly when each
+//!   reconstructs alone, and then gives the same signatures.
 #![no_main]
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -62,6 +64,8 @@ enum Op {
     Add { validator: bool, root: bool, signer: u8, sig: Sig },
     Remove { validator: bool, root: bool, signer: u8 },
     Reconstruct { validator: bool, root: bool },
+    /// Both validators over one root each, in one batch.
+    ReconstructBatch { root0: bool, root1: bool },
 }
 
 fuzz_target!(|ops: Vec<Op>| {
@@ -117,6 +121,23 @@ fuzz_target!(|ops: Vec<Op>| {
                             "honest quorum failed to reconstruct: {e}"
                         );
                     }
+                }
+            }
+            Op::ReconstructBatch { root0, root1 } => {
+                let roots = [usize::from(root0), usize::from(root1)];
+                let items: Vec<(u64, [u8; 32], &PublicKey)> =
+                    (0..2).map(|v| (v as u64, ROOTS[roots[v]], &pool.validator_pks[v])).collect();
+                let one_by_one: Vec<Option<_>> =
+                    items.iter().map(|(v, root, pk)| c.reconstruct(*v, root, pk).ok()).collect();
+                match c.reconstruct_batch(&items) {
+                    // A batch that holds gives what one by one gives.
+                    Some(sigs) => {
+                        for (sig, single) in sigs.iter().zip(&one_by_one) {
+                            assert_eq!(Some(*sig), *single, "batch and one-by-one differ");
+                        }
+                    }
+                    // A batch refused: at least one fails one by one.
+                    None => assert!(one_by_one.iter().any(Option::is_none), "a good batch was refused"),
                 }
             }
         }
