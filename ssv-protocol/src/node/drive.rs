@@ -344,6 +344,24 @@ impl Node {
         self.feed(now, key, role, runner::Input::Message(m));
     }
 
+    /// Whether a committee machine has a runner (either role) on a duty of `slot`;
+    /// [`Self::ready`] is false for every message of the slot otherwise.
+    fn has_runner_at(&self, key: MachineKey, slot: u64) -> bool {
+        let MachineKey::Committee(id) = key else {
+            return true;
+        };
+        let Some(c) = self.committees.get(&id) else {
+            return false;
+        };
+        [Role::Committee, Role::AggregatorCommittee]
+            .into_iter()
+            .any(|role| {
+                c.runner(role, slot)
+                    .and_then(|r| r.duty_state())
+                    .is_some_and(|d| d.duty().slot() == slot)
+            })
+    }
+
     /// Whether the committee runner of (role, slot) can take `m` now.
     fn ready(&self, key: MachineKey, role: Role, slot: u64, m: &SignedSsvMessage) -> bool {
         let MachineKey::Committee(id) = key else {
@@ -374,6 +392,12 @@ impl Node {
         loop {
             let mut ready = Vec::new();
             for ((key, slot), msgs) in &self.early {
+                // Most held messages wait for a runner that does not exist yet:
+                // one lookup per (machine, slot) instead of a check (and a
+                // partial-signature decode) per message on every input.
+                if !self.has_runner_at(*key, *slot) {
+                    continue;
+                }
                 for (i, m) in msgs.iter().enumerate() {
                     let role = m.ssv_message.msg_id.role();
                     if self.ready(*key, role, *slot, m) {
