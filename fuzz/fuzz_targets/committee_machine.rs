@@ -2,34 +2,20 @@
 //! aggregator-committee duty: consensus and partial-signature payloads from any
 //! signer, with every request answered. Nothing may panic.
 #![no_main]
-use std::collections::BTreeMap;
+#[path = "shared/machine_setup.rs"]
+mod machine_setup;
+
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use qbft_core::{Committee, InstanceConfig, Timestamp};
-use ssv_protocol::beacon::consensus_data::{DataVersion, ValidatorDuty};
+use qbft_core::Timestamp;
+use ssv_protocol::beacon::consensus_data::ValidatorDuty;
 use ssv_protocol::beacon::phase0::{AttestationData, Checkpoint};
 use ssv_protocol::beacon::signed::{fixed, root};
-use ssv_protocol::consensus::{SsvQbft, ValueCheck};
-use ssv_protocol::runner::chain::{ChainSpec, Fork};
 use ssv_protocol::runner::duty::{AggregatorCommitteeDuty, CommitteeDuty, Duty};
 use ssv_protocol::runner::io::{Request, Response};
-use ssv_protocol::runner::{CommitteeMachine, Input, Output, Setup, SpecSelection, ValueChecks};
-use ssv_protocol::wire::{MessageId, Role, Share, ShareMember, SignedSsvMessage, SsvMessage, SsvMsgType};
-
-struct Checks;
-
-impl ValueChecks for Checks {
-    fn committee(&self, _: &CommitteeDuty, _: &[&Share]) -> ValueCheck {
-        Arc::new(|_: &[u8]| Ok(()))
-    }
-    fn proposer(&self, _: &Share) -> ValueCheck {
-        Arc::new(|_: &[u8]| Ok(()))
-    }
-    fn aggregator_committee(&self) -> ValueCheck {
-        Arc::new(|_: &[u8]| Ok(()))
-    }
-}
+use ssv_protocol::runner::{CommitteeMachine, Input, Output};
+use ssv_protocol::wire::{MessageId, Role, SignedSsvMessage, SsvMessage, SsvMsgType};
 
 fn duty(role: u64) -> ValidatorDuty {
     ValidatorDuty {
@@ -61,35 +47,7 @@ fn answer(request: &Request) -> Response {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let members: Vec<ShareMember> = (1..=4).map(|i| ShareMember { share_pubkey: [i as u8; 48], signer: i }).collect();
-    let share = Share {
-        validator_index: 1,
-        validator_pubkey: [0xAA; 48],
-        share_pubkey: [1; 48],
-        committee: members,
-        domain_type: [0, 0, 5, 2],
-        fee_recipient: [0; 20],
-        graffiti: [0; 32],
-    };
-    let setup = Setup {
-        operator_id: 1,
-        network_domain: [0, 0, 5, 2],
-        chain: Arc::new(ChainSpec {
-            genesis_time: 0,
-            seconds_per_slot: 12,
-            slots_per_epoch: 32,
-            genesis_validators_root: [0; 32],
-            forks: vec![Fork { epoch: 0, version: DataVersion::Electra, fork_version: [0; 4] }],
-        }),
-        qbft: SsvQbft::new(BTreeMap::new(), Arc::new(|_: &[u8]| Ok(()))),
-        instance: InstanceConfig { self_id: 1, committee: Committee::new([1, 2, 3, 4]).unwrap(), cut_off_round: 12 },
-        max_instances: 4,
-        pending_limit: 16,
-        value_checks: Arc::new(Checks),
-        selection: Arc::new(SpecSelection),
-        gas_limit: 30_000_000,
-        verify_signatures: false,
-    };
+    let (share, setup) = (machine_setup::share(), machine_setup::setup());
     let mut m = CommitteeMachine::new(setup, [(1, share)].into_iter().collect());
     let ids = [m.message_id(Role::Committee), m.message_id(Role::AggregatorCommittee)];
     let mut inputs = vec![
