@@ -59,14 +59,16 @@ impl Node {
         self.committee_of.clear();
         let mut keep_validators = BTreeMap::new();
         for (id, (operators, shares)) in ours {
+            // One setup for the committee's validator machines.
+            let setup = self.setup(&operators).map(Arc::new);
             for (index, share) in &shares {
                 self.by_pubkey.insert(share.validator_pubkey, *index);
                 self.committee_of.insert(*index, id);
                 let machine = match self.validators.remove(index) {
                     Some(m) if m.share() == share => Some(m),
-                    _ => self
-                        .setup(&operators)
-                        .map(|s| ValidatorMachine::new(s, share.clone())),
+                    _ => setup
+                        .as_ref()
+                        .map(|s| ValidatorMachine::with_setup(Arc::clone(s), share.clone())),
                 };
                 if let Some(m) = machine {
                     keep_validators.insert(*index, m);
@@ -82,6 +84,9 @@ impl Node {
             }
         }
         self.validators = keep_validators;
+        // New shares may change what a runner takes: look at every held message.
+        let held: Vec<MachineKey> = self.early.keys().map(|(k, _)| *k).collect();
+        self.touched.extend(held);
         self.deadlines.clear();
         self.deadline_of.clear();
         let keys: Vec<MachineKey> = self
@@ -135,6 +140,12 @@ impl Node {
         let key = if msg_id.role().is_committee_role() {
             let mut cid: CommitteeId = [0; 32];
             cid.copy_from_slice(executor.get(16..48).unwrap_or(&[0; 32]));
+            // Another committee's traffic on our subnets ends at validation:
+            // held, it would fill the early-message buffer our own committees
+            // need (found at 10,000 validators, where it did).
+            if !self.committees.contains_key(&cid) {
+                return;
+            }
             MachineKey::Committee(cid)
         } else {
             let mut pk = [0u8; 48];
@@ -206,6 +217,7 @@ impl Node {
             self.validator.handle(now.0, validation::Input::Tick);
             self.early
                 .retain(|(_, s), _| *s + super::EARLY_SLOTS >= slot);
+            self.early_held = self.early.values().map(Vec::len).sum();
             self.forget_finished(slot.saturating_sub(super::FINISHED_KEEP_SLOTS));
         }
         self.scheduler.handle(now, scheduler::Input::Tick);
@@ -332,12 +344,12 @@ impl Node {
     ) {
         if let (MachineKey::Committee(_), Some(slot)) = (key, message_slot(&m)) {
             let current = self.config.chain.slot_at(now.0);
-            let held: usize = self.early.values().map(Vec::len).sum();
             if slot + super::EARLY_SLOTS >= current
-                && held < super::EARLY_LIMIT
+                && self.early_held < super::EARLY_LIMIT
                 && !self.ready(key, role, slot, &m)
             {
                 self.early.entry((key, slot)).or_default().push(m);
+                self.early_held += 1;
                 return;
             }
         }
@@ -387,36 +399,46 @@ impl Node {
         }
     }
 
-    /// Feeds held messages whose runner is ready for them now.
+    /// Feeds held messages whose runner is ready for them now. Only the
+    /// machines fed since the last look are searched: a held message was not
+    /// ready when it was held or last looked at, and only feeding its machine
+    /// can change that. The order is the one a walk over every held message
+    /// would give (by machine, slot, then arrival).
     pub(super) fn feed_ready(&mut self, now: Timestamp) {
-        loop {
+        while !self.touched.is_empty() {
+            let touched = std::mem::take(&mut self.touched);
+            if self.early.is_empty() {
+                return;
+            }
             let mut ready = Vec::new();
-            for ((key, slot), msgs) in &self.early {
-                // Most held messages wait for a runner that does not exist yet:
-                // one lookup per (machine, slot) instead of a check (and a
-                // partial-signature decode) per message on every input.
-                if !self.has_runner_at(*key, *slot) {
-                    continue;
-                }
-                for (i, m) in msgs.iter().enumerate() {
-                    let role = m.ssv_message.msg_id.role();
-                    if self.ready(*key, role, *slot, m) {
-                        ready.push((*key, *slot, i));
+            for key in touched {
+                for ((key, slot), msgs) in self.early.range((key, 0)..=(key, u64::MAX)) {
+                    // Most held messages wait for a runner that does not exist
+                    // yet: one lookup per (machine, slot), not a check (and a
+                    // partial-signature decode) per message.
+                    if !self.has_runner_at(*key, *slot) {
+                        continue;
+                    }
+                    for (i, m) in msgs.iter().enumerate() {
+                        let role = m.ssv_message.msg_id.role();
+                        if self.ready(*key, role, *slot, m) {
+                            ready.push((*key, *slot, i));
+                        }
                     }
                 }
-            }
-            if ready.is_empty() {
-                return;
             }
             let mut taken = Vec::new();
             for (key, slot, i) in ready.into_iter().rev() {
                 if let Some(list) = self.early.get_mut(&(key, slot)) {
                     if i < list.len() {
                         taken.push((key, list.remove(i)));
+                        self.early_held -= 1;
+                    }
+                    if list.is_empty() {
+                        self.early.remove(&(key, slot));
                     }
                 }
             }
-            self.early.retain(|_, l| !l.is_empty());
             for (key, m) in taken.into_iter().rev() {
                 let role = m.ssv_message.msg_id.role();
                 self.feed(now, key, role, runner::Input::Message(m));
@@ -440,6 +462,7 @@ impl Node {
                 None => return Ok(()),
             },
         };
+        self.touched.insert(key);
         self.drain_machine(key);
         self.update_deadline(key);
         result

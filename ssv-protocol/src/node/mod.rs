@@ -307,6 +307,13 @@ pub struct Node {
     /// Validated messages that came before their duty started here, by
     /// (machine, slot); fed once the duty starts, dropped when the slot passes.
     early: BTreeMap<(MachineKey, u64), Vec<Arc<crate::wire::SignedSsvMessage>>>,
+    /// How many messages `early` holds (kept as it changes, so that holding
+    /// one more need not count them all).
+    early_held: usize,
+    /// Machines fed since held messages were last looked at: only their held
+    /// messages can have become ready (readiness is a machine's state, and
+    /// only feeding a machine changes it).
+    touched: BTreeSet<MachineKey>,
     outputs: VecDeque<Output>,
 }
 
@@ -359,6 +366,8 @@ impl Node {
             next_id: 0,
             pruned_slot: None,
             early: BTreeMap::new(),
+            early_held: 0,
+            touched: BTreeSet::new(),
             outputs: VecDeque::new(),
         }
     }
@@ -391,9 +400,7 @@ impl Node {
             Input::Tick => self.on_tick(now),
         }
         self.drain_scheduler(now);
-        if !self.early.is_empty() {
-            self.feed_ready(now);
-        }
+        self.feed_ready(now);
     }
 
     /// The next output.

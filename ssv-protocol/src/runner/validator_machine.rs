@@ -30,16 +30,22 @@ const CONSENSUS_ROLES: [Role; 3] = [
     Role::SyncCommitteeContribution,
 ];
 
-/// One operator's runners for one validator.
+/// One operator's runners for one validator. Each runner is built the first
+/// time something reaches it (a duty, a message, a restored snapshot): most
+/// validators never propose, aggregate or contribute in a given week, and a
+/// built runner costs a few kilobytes (its QBFT controller, its share map), so a
+/// node of 10,000 validators would otherwise hold some 200 MB of idle runners.
+/// A runner built late is the fresh runner it would have been from the start:
+/// until it is first reached it has no duty, no instance and no deadline.
 #[derive(Debug)]
 pub struct ValidatorMachine {
     setup: Arc<Setup>,
     share: Share,
-    proposer: ProposerRunner,
-    aggregator: AlanAggregatorRunner,
-    contribution: AlanContributionRunner,
-    registration: SinglePhaseRunner,
-    exit: SinglePhaseRunner,
+    proposer: Option<Box<ProposerRunner>>,
+    aggregator: Option<Box<AlanAggregatorRunner>>,
+    contribution: Option<Box<AlanContributionRunner>>,
+    registration: Option<Box<SinglePhaseRunner>>,
+    exit: Option<Box<SinglePhaseRunner>>,
     requests: BTreeMap<RequestId, Role>,
     next_id: RequestId,
     outputs: VecDeque<Output>,
@@ -52,58 +58,48 @@ enum RunnerRef<'a> {
     Single(&'a mut SinglePhaseRunner),
 }
 
+/// A fresh runner's base for `role`, with the share's value check where the
+/// role has a QBFT phase.
+fn fresh_base(setup: &Arc<Setup>, share: &Share, role: Role) -> Base {
+    let shares: BTreeMap<u64, Share> = [(share.validator_index, share.clone())]
+        .into_iter()
+        .collect();
+    let id = MessageId::for_validator(setup.network_domain, role, &share.validator_pubkey);
+    let vc = match role {
+        Role::Proposer => Some(setup.value_checks.proposer(share)),
+        Role::Aggregator => Some(setup.value_checks.aggregator(share)),
+        Role::SyncCommitteeContribution => Some(setup.value_checks.sync_contribution(share)),
+        _ => None,
+    };
+    Base::new(role, Arc::clone(setup), shares, id, vc)
+}
+
 impl ValidatorMachine {
     /// A machine for the validator of `share`.
     pub fn new(setup: Setup, share: Share) -> Self {
-        let setup = Arc::new(setup);
-        let shares: BTreeMap<u64, Share> = [(share.validator_index, share.clone())]
-            .into_iter()
-            .collect();
-        let id =
-            |role| MessageId::for_validator(setup.network_domain, role, &share.validator_pubkey);
-        let vc = setup.value_checks.proposer(&share);
-        let proposer = ProposerRunner::new(Base::new(
-            Role::Proposer,
-            Arc::clone(&setup),
-            shares.clone(),
-            id(Role::Proposer),
-            Some(vc),
-        ));
-        let aggregator = AlanAggregatorRunner::new(Base::new(
-            Role::Aggregator,
-            Arc::clone(&setup),
-            shares.clone(),
-            id(Role::Aggregator),
-            Some(setup.value_checks.aggregator(&share)),
-        ));
-        let contribution = AlanContributionRunner::new(Base::new(
-            Role::SyncCommitteeContribution,
-            Arc::clone(&setup),
-            shares.clone(),
-            id(Role::SyncCommitteeContribution),
-            Some(setup.value_checks.sync_contribution(&share)),
-        ));
-        let registration = SinglePhaseRunner::new(
-            Base::new(
-                Role::ValidatorRegistration,
-                Arc::clone(&setup),
-                shares.clone(),
-                id(Role::ValidatorRegistration),
-                None,
-            ),
-            Object::Registration,
-        );
-        let exit = SinglePhaseRunner::new(
-            Base::new(
-                Role::VoluntaryExit,
-                Arc::clone(&setup),
-                shares,
-                id(Role::VoluntaryExit),
-                None,
-            ),
-            Object::Exit,
-        );
+        Self::with_setup(Arc::new(setup), share)
+    }
+
+    /// A machine for the validator of `share`, with a setup shared with other
+    /// machines (one per committee saves a copy per validator).
+    pub fn with_setup(setup: Arc<Setup>, share: Share) -> Self {
         ValidatorMachine {
+            setup,
+            share,
+            proposer: None,
+            aggregator: None,
+            contribution: None,
+            registration: None,
+            exit: None,
+            requests: BTreeMap::new(),
+            next_id: 1,
+            outputs: VecDeque::new(),
+        }
+    }
+
+    /// The runner of `role`, built if it was not yet.
+    fn runner_mut(&mut self, role: Role) -> Option<RunnerRef<'_>> {
+        let ValidatorMachine {
             setup,
             share,
             proposer,
@@ -111,9 +107,43 @@ impl ValidatorMachine {
             contribution,
             registration,
             exit,
-            requests: BTreeMap::new(),
-            next_id: 1,
-            outputs: VecDeque::new(),
+            ..
+        } = self;
+        let base = |role| fresh_base(setup, share, role);
+        Some(match role {
+            Role::Proposer => RunnerRef::Proposer(
+                proposer.get_or_insert_with(|| Box::new(ProposerRunner::new(base(role)))),
+            ),
+            Role::Aggregator => RunnerRef::Aggregator(
+                aggregator.get_or_insert_with(|| Box::new(AlanAggregatorRunner::new(base(role)))),
+            ),
+            Role::SyncCommitteeContribution => RunnerRef::Contribution(
+                contribution
+                    .get_or_insert_with(|| Box::new(AlanContributionRunner::new(base(role)))),
+            ),
+            Role::ValidatorRegistration => {
+                RunnerRef::Single(registration.get_or_insert_with(|| {
+                    Box::new(SinglePhaseRunner::new(base(role), Object::Registration))
+                }))
+            }
+            Role::VoluntaryExit => {
+                RunnerRef::Single(exit.get_or_insert_with(|| {
+                    Box::new(SinglePhaseRunner::new(base(role), Object::Exit))
+                }))
+            }
+            _ => return None,
+        })
+    }
+
+    /// The base of the runner of `role`, if it was built.
+    fn built_base(&self, role: Role) -> Option<&Base> {
+        match role {
+            Role::Proposer => self.proposer.as_deref().map(|r| &r.base),
+            Role::Aggregator => self.aggregator.as_deref().map(|r| &r.base),
+            Role::SyncCommitteeContribution => self.contribution.as_deref().map(|r| &r.base),
+            Role::ValidatorRegistration => self.registration.as_deref().map(|r| &r.base),
+            Role::VoluntaryExit => self.exit.as_deref().map(|r| &r.base),
+            _ => None,
         }
     }
 
@@ -129,27 +159,20 @@ impl ValidatorMachine {
 
     /// Loads a saved runner of `role`.
     pub fn restore_runner(&mut self, role: Role, snap: RunnerSnapshot) {
-        match role {
-            Role::Proposer => self.proposer.base.restore(snap),
-            Role::Aggregator => self.aggregator.base.restore(snap),
-            Role::SyncCommitteeContribution => self.contribution.base.restore(snap),
-            Role::ValidatorRegistration => self.registration.base.restore(snap),
-            Role::VoluntaryExit => self.exit.base.restore(snap),
-            _ => {}
+        match self.runner_mut(role) {
+            Some(RunnerRef::Proposer(r)) => r.base.restore(snap),
+            Some(RunnerRef::Aggregator(r)) => r.base.restore(snap),
+            Some(RunnerRef::Contribution(r)) => r.base.restore(snap),
+            Some(RunnerRef::Single(r)) => r.base.restore(snap),
+            None => {}
         }
     }
 
     /// The runner of `role` (proposer, Alan aggregator or sync contribution,
-    /// registration or exit), read-only.
+    /// registration or exit), read-only; `None` until something reached it
+    /// (until then it is a fresh runner: no duty, no instance).
     pub fn runner(&self, role: Role) -> Option<RunnerView<'_>> {
-        match role {
-            Role::Proposer => Some(RunnerView::new(&self.proposer.base)),
-            Role::Aggregator => Some(RunnerView::new(&self.aggregator.base)),
-            Role::SyncCommitteeContribution => Some(RunnerView::new(&self.contribution.base)),
-            Role::ValidatorRegistration => Some(RunnerView::new(&self.registration.base)),
-            Role::VoluntaryExit => Some(RunnerView::new(&self.exit.base)),
-            _ => None,
-        }
+        self.built_base(role).map(RunnerView::new)
     }
 
     /// ssv-spec `Runner.StartNewDuty` on the runner of the duty's role: only the
@@ -180,6 +203,10 @@ impl ValidatorMachine {
             Input::Response { id, response } => self.on_response(now, id, response),
             Input::Tick => {
                 for role in CONSENSUS_ROLES {
+                    // A runner not built has no round timer to fire.
+                    if self.built_base(role).is_none() {
+                        continue;
+                    }
                     self.with_runner(now, role, |r, step| {
                         match r {
                             RunnerRef::Proposer(p) => p.base.tick(step),
@@ -202,14 +229,10 @@ impl ValidatorMachine {
 
     /// The earliest round-timer deadline of the runners with a QBFT phase.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        [
-            self.proposer.base.poll_timeout(),
-            self.aggregator.base.poll_timeout(),
-            self.contribution.base.poll_timeout(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        CONSENSUS_ROLES
+            .into_iter()
+            .filter_map(|role| self.built_base(role)?.poll_timeout())
+            .min()
     }
 
     fn with_runner<T>(
@@ -227,17 +250,7 @@ impl ValidatorMachine {
                 next_id: &mut next_id,
                 out: &mut out,
             };
-            let r = match role {
-                Role::Proposer => Some(RunnerRef::Proposer(&mut self.proposer)),
-                Role::Aggregator => Some(RunnerRef::Aggregator(&mut self.aggregator)),
-                Role::SyncCommitteeContribution => {
-                    Some(RunnerRef::Contribution(&mut self.contribution))
-                }
-                Role::ValidatorRegistration => Some(RunnerRef::Single(&mut self.registration)),
-                Role::VoluntaryExit => Some(RunnerRef::Single(&mut self.exit)),
-                _ => None,
-            };
-            match r {
+            match self.runner_mut(role) {
                 Some(r) => f(r, &mut step),
                 None => Err(RunnerError::WrongRole),
             }
