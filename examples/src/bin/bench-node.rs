@@ -144,7 +144,9 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
     let file = File::open(path).expect("open the traffic file");
     let mut reader = TrafficReader::new(file, params).expect("read the traffic header");
     let world = World::new(params.clone(), signers(&reader.pems));
+    let world_kb = examples::bench_node::measure::rss_kb();
     let mut h = Harness::new(&world, FIRST_SLOT, workers);
+    let setup_kb = examples::bench_node::measure::rss_kb();
     let peak_reset = reset_peak_rss();
     let mut buffered = 0u64;
     while let Some(t) = reader.next_slot().expect("read a slot") {
@@ -182,6 +184,21 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
         secs(s.wall_ns)
     );
     println!("verdicts: {:?}", s.verdicts);
+    let expected = examples::bench_node::expected_duties(&world);
+    let by_slot: Vec<String> = expected
+        .iter()
+        .map(|(slot, (committees, validators))| {
+            format!(
+                "{slot}: {}/{committees} decided, {}/{validators} submitted",
+                s.decided.get(slot).copied().unwrap_or(0),
+                s.submissions.get(slot).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    println!(
+        "committee duties by slot (ours/expected): {}",
+        by_slot.join("; ")
+    );
     if !s.refused.is_empty() {
         println!("runner refusals: {:?}", s.refused);
     }
@@ -262,6 +279,20 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
                 changed.join(", ")
             );
         }
+    }
+    println!(
+        "rss after the bench's world (keys, shares, traffic reader): {:.1} MB, after the node took its registry: {:.1} MB; after each slot: {}",
+        world_kb as f64 / 1024.0,
+        setup_kb as f64 / 1024.0,
+        rss.iter()
+            .take(8)
+            .map(|kb| format!("{:.1}", *kb as f64 / 1024.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if let Some(end) = s.census.last() {
+        let parts: Vec<String> = end.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("node census at the end: {}", parts.join(", "));
     }
     println!(
         "peak rss {:.1} MB ({}; includes one slot of traffic buffered, {:.1} MB)",
