@@ -34,6 +34,9 @@ struct Queues {
     high: VecDeque<Job>,
     low: VecDeque<Job>,
     closed: bool,
+    /// Workers waiting for a job: a job queued while none waits needs no
+    /// wake-up (a futex system call per job otherwise).
+    idle: usize,
 }
 
 struct Shared {
@@ -93,8 +96,11 @@ impl CpuPool {
         queue.push_back(Box::new(job));
         metrics::gauge!("ssv_pool_queue_depth", "queue" => priority.label())
             .set(queue.len() as f64);
+        let wake = q.idle > 0;
         drop(q);
-        self.shared.ready.notify_one();
+        if wake {
+            self.shared.ready.notify_one();
+        }
         Ok(())
     }
 
@@ -139,7 +145,11 @@ fn worker(shared: &Shared) {
                 if q.closed {
                     return;
                 }
+                // Counted under the lock before it is released by `wait`, so a
+                // job queued from then on sees this worker as idle and wakes it.
+                q.idle += 1;
                 q = shared.ready.wait(q).unwrap_or_else(|p| p.into_inner());
+                q.idle -= 1;
             }
         };
         job();

@@ -140,12 +140,18 @@ impl<'w> Harness<'w> {
         let mut ready: Vec<Option<(Vec<u8>, Option<bool>)>> = vec![None; n];
         let mut submitted = 0usize;
         for i in 0..n {
-            while submitted < n && submitted < i + WINDOW {
-                let data = std::mem::take(&mut msgs[submitted].data);
-                if let Some((data, none)) = self.submit(submitted, data, &tx) {
-                    ready[submitted] = Some((data, none));
+            // Top up in bursts, as a node's inbound queue hands the pool what
+            // arrived together; a sliding window of one in, one out would keep
+            // the pool in lockstep with the node thread and wake a worker per
+            // message, which the runtime under load does not do.
+            if submitted < i + WINDOW / 2 {
+                while submitted < n && submitted < i + WINDOW {
+                    let data = std::mem::take(&mut msgs[submitted].data);
+                    if let Some((data, none)) = self.submit(submitted, data, &tx) {
+                        ready[submitted] = Some((data, none));
+                    }
+                    submitted += 1;
                 }
-                submitted += 1;
             }
             while ready[i].is_none() {
                 match rx.recv() {
