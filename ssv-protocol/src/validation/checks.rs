@@ -442,7 +442,7 @@ pub fn timing(
     };
     if let (Some(limit), Some(s)) = (limit, signer) {
         let slots = s.duty_slots.get(&epoch);
-        let already = slots.is_some_and(|set| set.contains(&slot));
+        let already = slots.is_some_and(|set| set.contains(slot));
         if !already && slots.map_or(0, |set| set.len() as u64) >= limit {
             return Err(E::TooManyDutiesPerEpoch);
         }

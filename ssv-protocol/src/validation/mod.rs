@@ -84,7 +84,7 @@ pub use checks::{
     estimated_round, round_cut_off, MAX_ENCODED_MSG_SIZE, MAX_PARTIAL_DATA_SIZE, MAX_SSV_DATA_SIZE,
 };
 pub use error::{Action, ValidationError};
-pub use state::{SignerState, SlotState, STATE_TTL_SLOTS};
+pub use state::{EpochSlots, SignerState, SlotState, STATE_TTL_SLOTS};
 pub use view::{CommitteeInfo, KnownDuties, NetworkView, SlotClock, ValidatorInfo};
 
 use crate::wire::{MessageId, PartialSignatureMessages, QbftMessage, SignedSsvMessage, SsvMsgType};
@@ -251,7 +251,7 @@ impl MessageValidator {
                     b + s
                         .duty_slots
                         .values()
-                        .map(std::collections::BTreeSet::len)
+                        .map(state::EpochSlots::len)
                         .sum::<usize>(),
                 )
             })
@@ -391,6 +391,7 @@ impl MessageValidator {
         peer: &[u8],
     ) {
         let epoch = self.view.clock.epoch(slot);
+        let spe = self.view.clock.slots_per_epoch.max(1);
         let msg_id = m.ssv_message.msg_id;
         let peer_state = match self.state.get_mut(peer) {
             Some(p) => p,
@@ -398,7 +399,10 @@ impl MessageValidator {
         };
         for signer in &m.operator_ids {
             let s = peer_state.entry((msg_id, *signer)).or_default();
-            s.duty_slots.entry(epoch).or_default().insert(slot);
+            s.duty_slots
+                .entry(epoch)
+                .or_insert_with(|| EpochSlots::new(epoch.saturating_mul(spe)))
+                .insert(slot);
             let slot_state = s.slots.entry(slot).or_default();
             match payload {
                 Payload::Consensus(q) => {

@@ -47,7 +47,59 @@ pub struct SignerState {
     /// Per-slot state, the last [`STATE_TTL_SLOTS`] slots.
     pub slots: BTreeMap<u64, SlotState>,
     /// Slots with messages, per epoch.
-    pub duty_slots: BTreeMap<u64, BTreeSet<u64>>,
+    pub duty_slots: BTreeMap<u64, EpochSlots>,
+}
+
+/// A set of slots of one epoch: a bitmask of offsets from the epoch's first
+/// slot (any slot past 64 of them, which no network has, in a sorted list).
+/// A node keeps one per (peer, message ID, signer) and epoch for two or three
+/// epochs; as a `BTreeSet` each cost a tree node, a few MB at 1,000 validators.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EpochSlots {
+    first: u64,
+    bits: u64,
+    more: Vec<u64>,
+}
+
+impl EpochSlots {
+    /// An empty set for the epoch whose first slot is `first`.
+    pub fn new(first: u64) -> Self {
+        EpochSlots {
+            first,
+            bits: 0,
+            more: Vec::new(),
+        }
+    }
+
+    /// Adds `slot`.
+    pub fn insert(&mut self, slot: u64) {
+        match slot.checked_sub(self.first) {
+            Some(offset) if offset < 64 => self.bits |= 1 << offset,
+            _ => {
+                if let Err(i) = self.more.binary_search(&slot) {
+                    self.more.insert(i, slot);
+                }
+            }
+        }
+    }
+
+    /// Whether `slot` is in the set.
+    pub fn contains(&self, slot: u64) -> bool {
+        match slot.checked_sub(self.first) {
+            Some(offset) if offset < 64 => self.bits & (1 << offset) != 0,
+            _ => self.more.binary_search(&slot).is_ok(),
+        }
+    }
+
+    /// How many slots the set holds.
+    pub fn len(&self) -> usize {
+        self.bits.count_ones() as usize + self.more.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl SignerState {
@@ -70,5 +122,27 @@ impl SignerState {
     /// Whether nothing is left.
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty() && self.duty_slots.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EpochSlots;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn epoch_slots_match_a_set_of_the_same_slots() {
+        // Offsets inside the mask, at its edge, past it and before the epoch.
+        let slots = [64u64, 65, 64, 95, 127, 128, 200, 3, 128];
+        let mut ours = EpochSlots::new(64);
+        let mut set = BTreeSet::new();
+        for s in slots {
+            ours.insert(s);
+            set.insert(s);
+            assert_eq!(ours.len(), set.len());
+        }
+        for s in 0..256 {
+            assert_eq!(ours.contains(s), set.contains(&s), "slot {s}");
+        }
     }
 }
