@@ -12,6 +12,7 @@ pub mod contract;
 mod der;
 pub mod duty;
 pub mod identifiers;
+mod interpolation;
 pub mod node;
 pub mod operator_key;
 pub mod roles;

@@ -9,7 +9,6 @@
 //! verification take caller-supplied entropy.
 
 use bls12_381::Scalar;
-use blst::min_pk::AggregateSignature;
 pub use blst::min_pk::{PublicKey, SecretKey, Signature};
 use blst::{MultiPoint, BLST_ERROR};
 use sha2::{Digest as _, Sha256};
@@ -162,13 +161,21 @@ pub fn lagrange_at_zero(ids: &[u64]) -> Result<Vec<Scalar>, ThresholdError> {
 /// Rebuilds the validator's signature from partial signatures of distinct
 /// operators. The caller passes exactly the quorum it wants used; the result is
 /// valid only if every partial is.
+///
+/// On the calling thread, with the coefficients as small integers over one
+/// denominator where they fit (see `interpolation.rs`).
 pub fn reconstruct_signature(partials: &[(u64, Signature)]) -> Result<Signature, ThresholdError> {
     let ids: Vec<u64> = partials.iter().map(|(id, _)| *id).collect();
-    let lambdas = lagrange_at_zero(&ids)?;
+    check_ids(&ids)?;
     let sigs: Vec<Signature> = partials.iter().map(|(_, s)| *s).collect();
-    let scalars: Vec<u8> = lambdas.iter().flat_map(|l| l.to_bytes()).collect();
-    let agg: AggregateSignature = sigs.mult(&scalars, 255);
-    Ok(agg.to_signature())
+    Ok(crate::interpolation::interpolate_at_zero(
+        &ids,
+        &sigs,
+        || {
+            // The IDs were checked, so the coefficients exist.
+            lagrange_at_zero(&ids).unwrap_or_default()
+        },
+    ))
 }
 
 /// Rebuilds the validator's public key from share public keys (a check that a
