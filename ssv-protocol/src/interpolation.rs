@@ -17,36 +17,37 @@
 use bls12_381::Scalar;
 use blst::{blst_p2, blst_p2_affine, min_pk::Signature};
 
-/// `Σ k_i·σ_i` for the signed 128-bit `k_i`, then multiplied by `scale` (32
-/// little-endian bytes of a scalar) unless it is `None`.
-fn combine(points: &[Signature], ks: &[i128], scale: Option<[u8; 32]>) -> Signature {
-    let mut acc = blst_p2::default();
-    for (sig, k) in points.iter().zip(ks) {
-        let affine: blst_p2_affine = (*sig).into();
-        let magnitude = k.unsigned_abs();
-        let bytes = magnitude.to_le_bytes();
-        let nbits = (128 - magnitude.leading_zeros() as usize).max(1);
-        let mut point = blst_p2::default();
-        let mut term = blst_p2::default();
-        // SAFETY: every pointer is to a live, initialised local of the type the
-        // function takes; `bytes` holds 16 bytes and `nbits` <= 128 of them are
-        // read; blst writes only through `out` (`point`, `term`, `acc`), and
-        // allows `out` to alias an input.
-        unsafe {
-            blst::blst_p2_from_affine(&mut point, &affine);
-            blst::blst_p2_mult(&mut term, &point, bytes.as_ptr(), nbits);
-            blst::blst_p2_cneg(&mut term, *k < 0);
-            blst::blst_p2_add_or_double(&mut acc, &acc, &term);
-        }
+/// `acc += ±k·σ` for the scalar `k` given as little-endian bytes, of which
+/// `nbits` are read.
+fn mul_add(acc: &mut blst_p2, sig: &Signature, k_le: &[u8], nbits: usize, negate: bool) {
+    let affine: blst_p2_affine = (*sig).into();
+    let nbits = nbits.clamp(1, k_le.len() * 8);
+    let mut point = blst_p2::default();
+    let mut term = blst_p2::default();
+    // SAFETY: every pointer is to a live, initialised value of the type the
+    // function takes; `nbits` is at most the bits `k_le` holds; blst writes only
+    // through `out` (`point`, `term`, `acc`) and allows `out` to alias an input.
+    unsafe {
+        blst::blst_p2_from_affine(&mut point, &affine);
+        blst::blst_p2_mult(&mut term, &point, k_le.as_ptr(), nbits);
+        blst::blst_p2_cneg(&mut term, negate);
+        blst::blst_p2_add_or_double(acc, acc, &term);
     }
-    let mut out = acc;
-    if let Some(s) = scale {
-        // SAFETY: as above; `s` holds 32 bytes and 255 bits of them are read.
-        unsafe { blst::blst_p2_mult(&mut out, &acc, s.as_ptr(), 255) };
-    }
+}
+
+/// `s·p` for the scalar `s` as 32 little-endian bytes.
+fn scaled(p: &blst_p2, s: &[u8; 32]) -> blst_p2 {
+    let mut out = blst_p2::default();
+    // SAFETY: as in `mul_add`; 255 bits of the 32 bytes are read.
+    unsafe { blst::blst_p2_mult(&mut out, p, s.as_ptr(), 255) };
+    out
+}
+
+/// The point as a signature.
+fn signature_of(p: &blst_p2) -> Signature {
     let mut affine = blst_p2_affine::default();
-    // SAFETY: as above.
-    unsafe { blst::blst_p2_to_affine(&mut affine, &out) };
+    // SAFETY: as in `mul_add`.
+    unsafe { blst::blst_p2_to_affine(&mut affine, p) };
     Signature::from(affine)
 }
 
@@ -100,31 +101,26 @@ pub(crate) fn interpolate_at_zero(
     sigs: &[Signature],
     lambdas: impl FnOnce() -> Vec<Scalar>,
 ) -> Signature {
+    let mut acc = blst_p2::default();
     if let Some((cs, l)) = integer_coefficients(ids) {
         // 1 <= l < 2^128, below the group order: non-zero, so it inverts.
         let inverse: Option<Scalar> = scalar_of(l).invert().into();
         if let Some(inv) = inverse {
-            let scale = (l != 1).then(|| inv.to_bytes());
-            return combine(sigs, &cs, scale);
+            for (sig, c) in sigs.iter().zip(&cs) {
+                let k = c.unsigned_abs();
+                let nbits = 128 - k.leading_zeros() as usize;
+                mul_add(&mut acc, sig, &k.to_le_bytes(), nbits, *c < 0);
+            }
+            if l != 1 {
+                acc = scaled(&acc, &inv.to_bytes());
+            }
+            return signature_of(&acc);
         }
     }
-    let mut acc = blst_p2::default();
     for (sig, lambda) in sigs.iter().zip(lambdas()) {
-        let affine: blst_p2_affine = (*sig).into();
-        let bytes = lambda.to_bytes();
-        let mut point = blst_p2::default();
-        let mut term = blst_p2::default();
-        // SAFETY: as in `combine`; `bytes` holds 32 bytes, 255 bits are read.
-        unsafe {
-            blst::blst_p2_from_affine(&mut point, &affine);
-            blst::blst_p2_mult(&mut term, &point, bytes.as_ptr(), 255);
-            blst::blst_p2_add_or_double(&mut acc, &acc, &term);
-        }
+        mul_add(&mut acc, sig, &lambda.to_bytes(), 255, false);
     }
-    let mut affine = blst_p2_affine::default();
-    // SAFETY: as in `combine`.
-    unsafe { blst::blst_p2_to_affine(&mut affine, &acc) };
-    Signature::from(affine)
+    signature_of(&acc)
 }
 
 #[cfg(test)]
