@@ -19,6 +19,7 @@ pub mod roles;
 pub mod round_timer;
 pub mod runner;
 pub mod scheduler;
+mod signature_check;
 pub mod signing;
 #[cfg(feature = "testkit")]
 pub mod testkit;

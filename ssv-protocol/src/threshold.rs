@@ -190,20 +190,14 @@ pub fn reconstruct_public_key(shares: &[(u64, PublicKey)]) -> Result<PublicKey, 
 
 /// Whether `sig` is `pk`'s signature of `msg` (Ethereum DST, group checks on).
 ///
-/// One pairing check on the calling thread: blst's `Signature::verify` hands
-/// even a single check to its thread pool, and the round trip costs more than
-/// it saves for one signature (the machines verify one at a time, in order).
+/// One pairing check on the calling thread, with both pairs in one Miller loop
+/// (see `signature_check.rs`): blst's `Signature::verify` hands even a single
+/// check to its thread pool, which costs more than it saves for one signature.
 pub fn verify(pk: &PublicKey, msg: &[u8], sig: &Signature) -> bool {
-    let pk: blst::blst_p1_affine = (*pk).into();
-    let sig: blst::blst_p2_affine = (*sig).into();
-    let mut pairing = blst::Pairing::new(true, ETH_DST);
-    // pk_validate and sig_groupcheck on: infinity and out-of-subgroup points
-    // are refused, as `Signature::verify(true, .., true)` refuses them.
-    if pairing.aggregate(&pk, true, &sig, true, msg, &[]) != BLST_ERROR::BLST_SUCCESS {
-        return false;
-    }
-    pairing.commit();
-    pairing.finalverify(None)
+    // Infinity and out-of-subgroup keys are refused, as
+    // `Signature::verify(true, .., true)` refuses them; the signature is
+    // group-checked by the check itself.
+    pk.validate().is_ok() && crate::signature_check::verify_checked_key(pk, msg, sig)
 }
 
 /// One signature to check in a batch.
@@ -246,21 +240,31 @@ pub fn batch_verify(items: &[SignedItem<'_>], entropy: &[u8; 32]) -> Result<(), 
 /// entropy the signers could not choose. Group checks are on for keys and
 /// signatures. An empty batch holds.
 pub fn batch_holds(items: &[SignedItem<'_>], entropy: &[u8; 32]) -> bool {
-    let mut pairing = blst::Pairing::new(true, ETH_DST);
-    for (i, item) in items.iter().enumerate() {
-        let d = derive_scalar(&[b"ssv-batch", entropy, &(i as u64).to_le_bytes()]).to_bytes();
-        let mut weight = [0u8; 8];
-        weight.copy_from_slice(&d[..8]);
-        weight[0] |= 1;
-        let pk: blst::blst_p1_affine = (*item.public_key).into();
-        let sig: blst::blst_p2_affine = (*item.signature).into();
-        let r = pairing.mul_n_aggregate(&pk, true, &sig, true, &weight, 64, item.message, &[]);
-        if r != BLST_ERROR::BLST_SUCCESS {
-            return false;
-        }
-    }
-    pairing.commit();
-    pairing.finalverify(None)
+    items.iter().all(|i| i.public_key.validate().is_ok())
+        && batch_holds_checked_keys(items, entropy)
+}
+
+/// [`batch_holds`] for keys already checked by [`public_key_from_bytes`]: the
+/// signatures are still group-checked, the keys are not again. Items that share
+/// a message share one pairing (see `signature_check.rs`).
+pub(crate) fn batch_holds_checked_keys(items: &[SignedItem<'_>], entropy: &[u8; 32]) -> bool {
+    let weighted: Vec<crate::signature_check::WeightedItem<'_>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let d = derive_scalar(&[b"ssv-batch", entropy, &(i as u64).to_le_bytes()]).to_bytes();
+            let mut weight = [0u8; 8];
+            weight.copy_from_slice(&d[..8]);
+            weight[0] |= 1;
+            crate::signature_check::WeightedItem {
+                public_key: item.public_key,
+                message: item.message,
+                signature: item.signature,
+                weight,
+            }
+        })
+        .collect();
+    crate::signature_check::weighted_batch_holds(&weighted)
 }
 
 /// Signs `msg` with a (share) secret key under the Ethereum DST.

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use blst::min_pk::{PublicKey, Signature};
 use sha2::{Digest as _, Sha256};
 
+use crate::signature_check::verify_checked_key;
 use crate::threshold::{
-    batch_holds, reconstruct_signature, signature_from_bytes_for_interpolation, verify, SignedItem,
-    ThresholdError,
+    batch_holds_checked_keys, reconstruct_signature, signature_from_bytes_for_interpolation,
+    SignedItem, ThresholdError,
 };
 
 /// What adding a partial signature did.
@@ -113,7 +114,8 @@ impl PartialSigContainer {
 
     /// Rebuilds the validator's signature of `root` from every stored partial
     /// signature (Lagrange interpolation at zero with operator IDs as points) and
-    /// verifies it against `validator_pk`.
+    /// verifies it against `validator_pk`, a key from
+    /// [`crate::threshold::public_key_from_bytes`] (not group-checked again).
     pub fn reconstruct(
         &self,
         validator: u64,
@@ -129,7 +131,7 @@ impl PartialSigContainer {
             .map(|(signer, sig)| Ok((*signer, signature_from_bytes_for_interpolation(sig)?)))
             .collect::<Result<_, ThresholdError>>()?;
         let sig = reconstruct_signature(&partials)?;
-        if verify(validator_pk, root, &sig) {
+        if verify_checked_key(validator_pk, root, &sig) {
             Ok(sig)
         } else {
             Err(ReconstructError::InvalidSignature)
@@ -137,8 +139,9 @@ impl PartialSigContainer {
     }
 
     /// Rebuilds the signature of every `(validator, root, validator key)` and
-    /// checks them all with one batch ([`batch_holds`]), weighted by a digest of
-    /// every key, root and rebuilt signature. `Some` (in `items`' order) only if
+    /// checks them all with one batch ([`crate::threshold::batch_holds`]), weighted by a digest of
+    /// every key, root and rebuilt signature (keys as for [`Self::reconstruct`]).
+    /// `Some` (in `items`' order) only if
     /// every one rebuilt and the batch holds; `None` otherwise, and the caller
     /// takes the one-by-one path ([`Self::reconstruct`]), which finds the bad
     /// ones. Deterministic weights are enough here: only partials from at most
@@ -179,6 +182,6 @@ impl PartialSigContainer {
                 signature: sig,
             })
             .collect();
-        batch_holds(&batch, &entropy).then_some(sigs)
+        batch_holds_checked_keys(&batch, &entropy).then_some(sigs)
     }
 }

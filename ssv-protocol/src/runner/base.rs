@@ -14,7 +14,8 @@ use crate::runner::duty::Duty;
 use crate::runner::error::RunnerError;
 use crate::runner::io::{Request, RequestId, SignItem};
 use crate::runner::{Output, Setup};
-use crate::threshold::{public_key_from_bytes, signature_from_bytes, verify};
+use crate::signature_check::verify_checked_key;
+use crate::threshold::{public_key_from_bytes, signature_from_bytes, PublicKey};
 use crate::wire::{
     MessageId, PartialSigKind, PartialSignature, PartialSignatureMessages, Role, Share, SsvMessage,
     SsvMsgType,
@@ -72,6 +73,9 @@ pub(crate) struct Base {
     pub value_check: Option<ValueCheck>,
     pub state: Option<RunState>,
     pub highest_decided_slot: u64,
+    /// Validator keys already parsed and group-checked, by their bytes (a memo
+    /// of `public_key_from_bytes`: the same bytes always give the same key).
+    parsed_keys: BTreeMap<[u8; 48], PublicKey>,
 }
 
 impl std::fmt::Debug for Base {
@@ -113,7 +117,23 @@ impl Base {
             value_check,
             state: None,
             highest_decided_slot: 0,
+            parsed_keys: BTreeMap::new(),
         }
+    }
+
+    /// `validator`'s public key, parsed and group-checked once per runner.
+    fn validator_key(&mut self, validator: u64) -> Result<PublicKey, ReconstructError> {
+        let bytes = self
+            .shares
+            .get(&validator)
+            .map(|s| s.validator_pubkey)
+            .ok_or(ReconstructError::Missing)?;
+        if let Some(pk) = self.parsed_keys.get(&bytes) {
+            return Ok(*pk);
+        }
+        let pk = public_key_from_bytes(&bytes).map_err(ReconstructError::Threshold)?;
+        self.parsed_keys.insert(bytes, pk);
+        Ok(pk)
     }
 
     pub fn has_running_duty(&self) -> bool {
@@ -374,7 +394,7 @@ impl Base {
             return false;
         };
         match (public_key_from_bytes(&pk), signature_from_bytes(sig)) {
-            (Ok(pk), Ok(sig)) => verify(&pk, root, &sig),
+            (Ok(pk), Ok(sig)) => verify_checked_key(&pk, root, &sig),
             _ => false,
         }
     }
@@ -459,7 +479,7 @@ impl Base {
         }
         let pks: Vec<_> = items
             .iter()
-            .map(|(v, _)| public_key_from_bytes(&self.shares.get(v)?.validator_pubkey).ok())
+            .map(|(v, _)| self.validator_key(*v).ok())
             .collect::<Option<_>>()?;
         let batch: Vec<(u64, [u8; 32], &_)> = items
             .iter()
@@ -485,12 +505,7 @@ impl Base {
         root: &[u8; 32],
         fallback_roots: &BTreeSet<[u8; 32]>,
     ) -> Result<[u8; 96], ReconstructError> {
-        let pk = self
-            .shares
-            .get(&validator)
-            .map(|s| s.validator_pubkey)
-            .ok_or(ReconstructError::Missing)?;
-        let pk = public_key_from_bytes(&pk).map_err(ReconstructError::Threshold)?;
+        let pk = self.validator_key(validator)?;
         let result = self
             .container(phase)
             .ok_or(ReconstructError::Missing)
