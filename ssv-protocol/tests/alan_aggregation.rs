@@ -663,3 +663,54 @@ fn a_contribution_duty_without_sync_positions_is_refused() {
     );
     assert!(m.poll_output().is_none());
 }
+
+#[test]
+fn finished_runners_are_forgotten_and_late_partials_do_not_rebuild_them() {
+    let mut net = Net::new(DataVersion::Deneb, false);
+    net.start(1);
+    net.run(true);
+    let late = net.partial(
+        4,
+        PartialSigKind::SelectionProof,
+        &[net.root_in(DOMAIN_SELECTION_PROOF, SLOT.tree_hash_root().0)],
+    );
+    let m = net.machines.get_mut(&1).expect("operator 1");
+    assert_eq!(m.built_runners(), 1);
+    // Kept through its own slot, dropped after it.
+    assert!(!m.forget_finished(SLOT));
+    assert!(m.runner(Role::Aggregator).is_some());
+    assert!(m.forget_finished(SLOT + 1));
+    assert!(m.runner(Role::Aggregator).is_none());
+    // A late proof is refused as the finished runner refused it, and no
+    // runner is kept for it.
+    let now = Timestamp((SLOT + 1) * common::SLOT_MS);
+    assert!(matches!(
+        m.handle(now, Input::Message(late)),
+        Err(RunnerError::NoRunningDuty)
+    ));
+    assert_eq!(m.built_runners(), 0);
+}
+
+#[test]
+fn an_unfinished_runner_is_dropped_two_epochs_after_its_duty() {
+    let mut net = Net::new(DataVersion::Deneb, false);
+    // Operator 1 alone: its aggregation duty never reaches a quorum.
+    net.queue
+        .push_back((1, Input::StartDuty(Duty::Validator(net.duty(1)))));
+    net.run(false);
+    let mut later = net.duty(4);
+    let m = net.machines.get_mut(&1).expect("operator 1");
+    assert!(!m.forget_finished(SLOT + 10), "not finished: kept");
+    for (slot, aggregator_kept) in [(SLOT + 64, true), (SLOT + 65, false)] {
+        later.slot = slot;
+        let now = Timestamp(slot * common::SLOT_MS + 1_000);
+        m.handle(now, Input::StartDuty(Duty::Validator(later.clone())))
+            .expect("the contribution duty starts");
+        assert_eq!(
+            m.runner(Role::Aggregator).is_some(),
+            aggregator_kept,
+            "slot {slot}"
+        );
+        assert!(m.runner(Role::SyncCommitteeContribution).is_some());
+    }
+}

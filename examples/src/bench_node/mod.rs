@@ -8,6 +8,7 @@
 //! the crypto floor.
 
 pub mod generate;
+pub mod heap;
 pub mod measure;
 pub mod timed;
 pub mod traffic;

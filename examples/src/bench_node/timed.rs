@@ -79,6 +79,8 @@ pub struct Stats {
     pub wall_ns: u64,
     /// Resident memory after each slot, kB.
     pub rss_kb: Vec<u64>,
+    /// Live heap (kB, from the counting allocator) after each slot.
+    pub heap_kb: Vec<u64>,
     /// `Node::census` after each slot.
     pub census: Vec<Vec<(&'static str, usize)>>,
 }
@@ -183,6 +185,9 @@ impl<'w> Harness<'w> {
         self.stats.pool_cpu_ns += pool1.saturating_sub(pool0);
         self.stats.slots += 1;
         self.stats.rss_kb.push(rss_kb());
+        self.stats
+            .heap_kb
+            .push((super::heap::live_bytes() / 1024) as u64);
         self.stats.census.push(self.node.census());
     }
 

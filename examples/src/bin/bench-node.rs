@@ -22,6 +22,11 @@ use examples::bench_node::traffic::{TrafficReader, TrafficWriter};
 use examples::bench_node::world::{World, FIRST_SLOT, SLOT_MS};
 use examples::bench_node::{generate, operator_pems, signers, Params};
 
+/// Counts live heap bytes, reported beside RSS.
+#[global_allocator]
+static ALLOCATOR: examples::bench_node::heap::CountingAllocator =
+    examples::bench_node::heap::CountingAllocator;
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
@@ -266,8 +271,24 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
             .map(|(i, kb)| format!("{}: {:.1}", i + 1, *kb as f64 / 1024.0))
             .collect();
         println!("rss MB by slot: {}", series.join(", "));
-        // What the node holds then and at the end, where it changed.
-        if let (Some(then), Some(end)) = (s.census.get(five_min - 1), s.census.last()) {
+        let heap = &s.heap_kb;
+        if heap.len() == rss.len() {
+            let series: Vec<String> = heap
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (i + 1) % five_min == 0 || i + 1 == heap.len())
+                .map(|(i, kb)| format!("{}: {:.1}", i + 1, *kb as f64 / 1024.0))
+                .collect();
+            println!("live heap MB by slot: {}", series.join(", "));
+        }
+        // What the node holds every five minutes and at the end, where it changed.
+        let marks: Vec<usize> = (1..)
+            .map(|k| k * five_min)
+            .take_while(|m| *m < s.census.len())
+            .chain([s.census.len()])
+            .collect();
+        for pair in marks.windows(2) {
+            let (then, end) = (&s.census[pair[0] - 1], &s.census[pair[1] - 1]);
             let changed: Vec<String> = then
                 .iter()
                 .zip(end)
@@ -275,7 +296,9 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
                 .map(|(a, b)| format!("{} {} -> {}", a.0, a.1, b.1))
                 .collect();
             println!(
-                "node census, slot {five_min} -> end: {}",
+                "node census, slot {} -> {}: {}",
+                pair[0],
+                pair[1],
                 changed.join(", ")
             );
         }

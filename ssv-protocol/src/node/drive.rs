@@ -310,15 +310,23 @@ impl Node {
         }
     }
 
-    /// Drops the committee runners of slots before `before` that finished.
+    /// Drops the committee and validator runners of slots before `before` that
+    /// finished.
     fn forget_finished(&mut self, before: u64) {
-        let changed: Vec<CommitteeId> = self
+        let changed: Vec<MachineKey> = self
             .committees
             .iter_mut()
-            .filter_map(|(id, m)| m.forget_finished(before).then_some(*id))
+            .filter_map(|(id, m)| {
+                m.forget_finished(before)
+                    .then_some(MachineKey::Committee(*id))
+            })
+            .chain(self.validators.iter_mut().filter_map(|(i, m)| {
+                m.forget_finished(before)
+                    .then_some(MachineKey::Validator(*i))
+            }))
             .collect();
-        for id in changed {
-            self.update_deadline(MachineKey::Committee(id));
+        for key in changed {
+            self.update_deadline(key);
         }
     }
 

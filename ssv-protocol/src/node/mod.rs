@@ -321,8 +321,9 @@ pub struct Node {
 const EARLY_LIMIT: usize = 1024;
 /// Messages are held for duties of this many slots back and any later slot.
 const EARLY_SLOTS: u64 = 2;
-/// A committee runner whose duty finished is dropped this many slots after its
-/// slot (past [`EARLY_SLOTS`], so late messages for it are refused, not held).
+/// A committee or validator runner whose duty finished is dropped this many
+/// slots after its slot (past [`EARLY_SLOTS`], so late messages for it are
+/// refused, not held).
 const FINISHED_KEEP_SLOTS: u64 = 3;
 
 impl std::fmt::Debug for Node {

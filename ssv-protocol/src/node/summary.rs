@@ -91,6 +91,10 @@ impl Node {
             ("committee runners", runners),
             ("committee machine requests", committee_requests),
             ("validator machine requests", validator_requests),
+            (
+                "validator runners built",
+                self.validators.values().map(|m| m.built_runners()).sum(),
+            ),
         ];
         out.extend(self.scheduler.census());
         out

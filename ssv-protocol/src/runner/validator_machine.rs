@@ -30,6 +30,10 @@ const CONSENSUS_ROLES: [Role; 3] = [
     Role::SyncCommitteeContribution,
 ];
 
+/// How many slots after its last duty's slot an idle runner is dropped (two
+/// epochs; see [`ValidatorMachine::retire_idle`]).
+pub const RETIRE_AFTER_SLOTS: u64 = 64;
+
 /// One operator's runners for one validator. Each runner is built the first
 /// time something reaches it (a duty, a message, a restored snapshot): most
 /// validators never propose, aggregate or contribute in a given week, and a
@@ -37,6 +41,7 @@ const CONSENSUS_ROLES: [Role; 3] = [
 /// node of 10,000 validators would otherwise hold some 200 MB of idle runners.
 /// A runner built late is the fresh runner it would have been from the start:
 /// until it is first reached it has no duty, no instance and no deadline.
+/// Runners idle for two epochs are dropped again when another duty starts.
 #[derive(Debug)]
 pub struct ValidatorMachine {
     setup: Arc<Setup>,
@@ -46,6 +51,8 @@ pub struct ValidatorMachine {
     contribution: Option<Box<AlanContributionRunner>>,
     registration: Option<Box<SinglePhaseRunner>>,
     exit: Option<Box<SinglePhaseRunner>>,
+    /// The slot of the last duty each built runner started, by role.
+    duty_slots: BTreeMap<Role, u64>,
     requests: BTreeMap<RequestId, Role>,
     next_id: RequestId,
     outputs: VecDeque<Output>,
@@ -91,6 +98,7 @@ impl ValidatorMachine {
             contribution: None,
             registration: None,
             exit: None,
+            duty_slots: BTreeMap::new(),
             requests: BTreeMap::new(),
             next_id: 1,
             outputs: VecDeque::new(),
@@ -147,6 +155,20 @@ impl ValidatorMachine {
         }
     }
 
+    /// How many of the five runners have been built (diagnostics).
+    pub fn built_runners(&self) -> usize {
+        [
+            self.proposer.is_some(),
+            self.aggregator.is_some(),
+            self.contribution.is_some(),
+            self.registration.is_some(),
+            self.exit.is_some(),
+        ]
+        .into_iter()
+        .filter(|b| *b)
+        .count()
+    }
+
     /// Requests awaiting an answer (diagnostics).
     pub fn pending_requests(&self) -> usize {
         self.requests.len()
@@ -187,12 +209,78 @@ impl ValidatorMachine {
         // Per-validator aggregation is the live network's (Alan) form.
         let role = runner_role(BeaconRole::from_u64(d.role), RoleFork::Alan)
             .ok_or(RunnerError::UnsupportedDuty)?;
+        let slot = d.slot;
         self.with_runner(now, role, |r, step| match r {
             RunnerRef::Proposer(p) => p.start(step, d),
             RunnerRef::Aggregator(a) => a.start(step, d),
             RunnerRef::Contribution(c) => c.start(step, d),
             RunnerRef::Single(s) => s.start(step, d),
-        })
+        })?;
+        self.duty_slots.insert(role, slot);
+        self.retire_idle(slot);
+        Ok(())
+    }
+
+    /// Drops the runners whose duty finished in a slot before `before` and that
+    /// wait for no answer, as `CommitteeMachine::forget_finished` does for
+    /// committee runners (the node calls both a few slots after a slot, once
+    /// late messages for it are refused rather than held): a finished runner
+    /// holds its duty's QBFT messages and partial signatures, and every
+    /// validator with an attester duty runs an aggregation duty each epoch.
+    /// Whether any runner was dropped.
+    pub fn forget_finished(&mut self, before: u64) -> bool {
+        let done: Vec<Role> = self
+            .duty_slots
+            .iter()
+            .filter(|(role, slot)| {
+                **slot < before
+                    && self
+                        .built_base(**role)
+                        .and_then(|b| b.state.as_ref())
+                        .is_some_and(|st| st.finished)
+                    && !self.requests.values().any(|r| r == *role)
+            })
+            .map(|(role, _)| *role)
+            .collect();
+        for role in &done {
+            self.drop_runner(*role);
+        }
+        !done.is_empty()
+    }
+
+    fn drop_runner(&mut self, role: Role) {
+        self.duty_slots.remove(&role);
+        match role {
+            Role::Proposer => self.proposer = None,
+            Role::Aggregator => self.aggregator = None,
+            Role::SyncCommitteeContribution => self.contribution = None,
+            Role::ValidatorRegistration => self.registration = None,
+            Role::VoluntaryExit => self.exit = None,
+            _ => {}
+        }
+    }
+
+    /// Drops the runners whose last duty is more than [`RETIRE_AFTER_SLOTS`]
+    /// before `slot` and that wait for no answer. Nothing can reach them any
+    /// more: message validation refuses messages older than 34 slots, a QBFT
+    /// instance gives up its rounds well within two epochs, and the next duty
+    /// of their role has a later slot, which a fresh runner accepts as the old
+    /// one would. Without this, every validator would keep a registration
+    /// runner (registrations run every 10 epochs) and a proposer runner for
+    /// good once it had one duty of each: memory growing for days.
+    fn retire_idle(&mut self, slot: u64) {
+        let idle: Vec<Role> = self
+            .duty_slots
+            .iter()
+            .filter(|(role, last)| {
+                last.saturating_add(RETIRE_AFTER_SLOTS) < slot
+                    && !self.requests.values().any(|r| r == *role)
+            })
+            .map(|(role, _)| *role)
+            .collect();
+        for role in idle {
+            self.drop_runner(role);
+        }
     }
 
     /// Feeds one input.
@@ -307,7 +395,8 @@ impl ValidatorMachine {
             SsvMsgType::PartialSignature => {
                 let p = partial_sigs_of(msg)?;
                 let post = p.kind == PartialSigKind::PostConsensus;
-                self.with_runner(now, role, |r, step| match (r, post) {
+                let was_built = self.built_base(role).is_some();
+                let result = self.with_runner(now, role, |r, step| match (r, post) {
                     (RunnerRef::Proposer(r), true) => r.process_post(step, &p),
                     (RunnerRef::Aggregator(a), true) => a.process_post(step, &p),
                     (RunnerRef::Contribution(c), true) => c.process_post(step, &p),
@@ -316,7 +405,14 @@ impl ValidatorMachine {
                     (RunnerRef::Aggregator(a), false) => a.process_pre(step, &p),
                     (RunnerRef::Contribution(c), false) => c.process_pre(step, &p),
                     (RunnerRef::Single(s), false) => s.process_pre(step, &p),
-                })
+                });
+                // Partial signatures live in a duty's state: a runner built for
+                // this message that has none is still fresh (a late message for
+                // a runner `forget_finished` dropped); keep not holding it.
+                if !was_built && self.built_base(role).is_some_and(|b| b.state.is_none()) {
+                    self.drop_runner(role);
+                }
+                result
             }
             _ => Err(RunnerError::Message(
                 crate::wire::MessageError::InvalidMsgType,
