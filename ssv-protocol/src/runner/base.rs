@@ -67,15 +67,17 @@ pub(crate) struct RunState {
 pub(crate) struct Base {
     pub role: Role,
     pub setup: Arc<Setup>,
-    pub shares: BTreeMap<u64, Share>,
+    pub shares: Arc<BTreeMap<u64, Share>>,
     pub msg_id: MessageId,
     pub controller: Option<Controller<SsvQbft>>,
     pub value_check: Option<ValueCheck>,
     pub state: Option<RunState>,
     pub highest_decided_slot: u64,
-    /// Validator keys already parsed and group-checked, by their bytes (a memo
-    /// of `public_key_from_bytes`: the same bytes always give the same key).
-    parsed_keys: BTreeMap<[u8; 48], PublicKey>,
+    /// Validator keys already parsed and group-checked, sorted by their bytes
+    /// (a memo of `public_key_from_bytes`: the same bytes always give the same
+    /// key). A sorted list: most runners hold one key, and a map's first tree
+    /// node would take 1.6 kB.
+    parsed_keys: Vec<([u8; 48], PublicKey)>,
 }
 
 impl std::fmt::Debug for Base {
@@ -92,7 +94,7 @@ impl Base {
     pub fn new(
         role: Role,
         setup: Arc<Setup>,
-        shares: BTreeMap<u64, Share>,
+        shares: impl Into<Arc<BTreeMap<u64, Share>>>,
         msg_id: MessageId,
         value_check: Option<ValueCheck>,
     ) -> Self {
@@ -111,13 +113,13 @@ impl Base {
         Base {
             role,
             setup,
-            shares,
+            shares: shares.into(),
             msg_id,
             controller,
             value_check,
             state: None,
             highest_decided_slot: 0,
-            parsed_keys: BTreeMap::new(),
+            parsed_keys: Vec::new(),
         }
     }
 
@@ -128,12 +130,14 @@ impl Base {
             .get(&validator)
             .map(|s| s.validator_pubkey)
             .ok_or(ReconstructError::Missing)?;
-        if let Some(pk) = self.parsed_keys.get(&bytes) {
-            return Ok(*pk);
+        match self.parsed_keys.binary_search_by(|(b, _)| b.cmp(&bytes)) {
+            Ok(i) => Ok(self.parsed_keys[i].1),
+            Err(i) => {
+                let pk = public_key_from_bytes(&bytes).map_err(ReconstructError::Threshold)?;
+                self.parsed_keys.insert(i, (bytes, pk));
+                Ok(pk)
+            }
         }
-        let pk = public_key_from_bytes(&bytes).map_err(ReconstructError::Threshold)?;
-        self.parsed_keys.insert(bytes, pk);
-        Ok(pk)
     }
 
     pub fn has_running_duty(&self) -> bool {

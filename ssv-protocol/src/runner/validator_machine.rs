@@ -51,6 +51,9 @@ pub struct ValidatorMachine {
     contribution: Option<Box<AlanContributionRunner>>,
     registration: Option<Box<SinglePhaseRunner>>,
     exit: Option<Box<SinglePhaseRunner>>,
+    /// The share as the runners' share map, one for all of them while any is
+    /// built (a one-entry map still allocates a whole tree node, 2 kB).
+    runner_shares: Option<Arc<BTreeMap<u64, Share>>>,
     /// The slot of the last duty each built runner started, by role.
     duty_slots: BTreeMap<Role, u64>,
     requests: BTreeMap<RequestId, Role>,
@@ -67,10 +70,12 @@ enum RunnerRef<'a> {
 
 /// A fresh runner's base for `role`, with the share's value check where the
 /// role has a QBFT phase.
-fn fresh_base(setup: &Arc<Setup>, share: &Share, role: Role) -> Base {
-    let shares: BTreeMap<u64, Share> = [(share.validator_index, share.clone())]
-        .into_iter()
-        .collect();
+fn fresh_base(
+    setup: &Arc<Setup>,
+    share: &Share,
+    shares: &Arc<BTreeMap<u64, Share>>,
+    role: Role,
+) -> Base {
     let id = MessageId::for_validator(setup.network_domain, role, &share.validator_pubkey);
     let vc = match role {
         Role::Proposer => Some(setup.value_checks.proposer(share)),
@@ -78,7 +83,7 @@ fn fresh_base(setup: &Arc<Setup>, share: &Share, role: Role) -> Base {
         Role::SyncCommitteeContribution => Some(setup.value_checks.sync_contribution(share)),
         _ => None,
     };
-    Base::new(role, Arc::clone(setup), shares, id, vc)
+    Base::new(role, Arc::clone(setup), Arc::clone(shares), id, vc)
 }
 
 impl ValidatorMachine {
@@ -98,6 +103,7 @@ impl ValidatorMachine {
             contribution: None,
             registration: None,
             exit: None,
+            runner_shares: None,
             duty_slots: BTreeMap::new(),
             requests: BTreeMap::new(),
             next_id: 1,
@@ -115,9 +121,17 @@ impl ValidatorMachine {
             contribution,
             registration,
             exit,
+            runner_shares,
             ..
         } = self;
-        let base = |role| fresh_base(setup, share, role);
+        let shares = runner_shares.get_or_insert_with(|| {
+            Arc::new(
+                [(share.validator_index, share.clone())]
+                    .into_iter()
+                    .collect(),
+            )
+        });
+        let base = |role| fresh_base(setup, share, shares, role);
         Some(match role {
             Role::Proposer => RunnerRef::Proposer(
                 proposer.get_or_insert_with(|| Box::new(ProposerRunner::new(base(role)))),
@@ -257,6 +271,9 @@ impl ValidatorMachine {
             Role::ValidatorRegistration => self.registration = None,
             Role::VoluntaryExit => self.exit = None,
             _ => {}
+        }
+        if self.built_runners() == 0 {
+            self.runner_shares = None;
         }
     }
 
