@@ -441,7 +441,7 @@ pub fn timing(
         _ => None,
     };
     if let (Some(limit), Some(s)) = (limit, signer) {
-        let slots = s.duty_slots.get(&epoch);
+        let slots = s.duty_slots.get(epoch);
         let already = slots.is_some_and(|set| set.contains(slot));
         if !already && slots.map_or(0, |set| set.len() as u64) >= limit {
             return Err(E::TooManyDutiesPerEpoch);

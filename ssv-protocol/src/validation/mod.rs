@@ -335,7 +335,7 @@ impl MessageValidator {
                 for signer in &m.operator_ids {
                     let s = self
                         .signer_state(peer, msg_id, *signer)
-                        .and_then(|s| s.slots.get(&slot));
+                        .and_then(|s| s.slots.get(slot));
                     checks::consensus_state(&c, &m.operator_ids, s, root)?;
                 }
                 let elapsed = now_ms.saturating_sub(view.clock.slot_start(slot));
@@ -358,7 +358,7 @@ impl MessageValidator {
                 )?;
                 let s = self
                     .signer_state(peer, msg_id, first_signer)
-                    .and_then(|s| s.slots.get(&p.slot));
+                    .and_then(|s| s.slots.get(p.slot));
                 checks::partial_state(pre, s)?;
                 let slot = p.slot;
                 (Payload::PartialSignatures(p), slot, [0; 32])
@@ -400,10 +400,9 @@ impl MessageValidator {
         for signer in &m.operator_ids {
             let s = peer_state.entry((msg_id, *signer)).or_default();
             s.duty_slots
-                .entry(epoch)
-                .or_insert_with(|| EpochSlots::new(epoch.saturating_mul(spe)))
+                .get_or_insert_with(epoch, || EpochSlots::new(epoch.saturating_mul(spe)))
                 .insert(slot);
-            let slot_state = s.slots.entry(slot).or_default();
+            let slot_state = s.slots.get_or_insert_with(slot, SlotState::default);
             match payload {
                 Payload::Consensus(q) => {
                     slot_state.enter_round(q.round);

@@ -2,7 +2,7 @@
 //! the round reached and the message kinds seen, the decided signer sets, the
 //! partial-signature messages; and the slots with messages per epoch.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// How many slots of state are kept (ssv: SlotsPerEpoch + LateSlotAllowance = 34).
 pub const STATE_TTL_SLOTS: u64 = 34;
@@ -41,13 +41,82 @@ impl SlotState {
     }
 }
 
+/// Values by slot (or epoch) in a list sorted by key. A signer's state holds
+/// at most [`STATE_TTL_SLOTS`] slots and three epochs, keys mostly arrive in
+/// order and leave from the front; a `BTreeMap` would allocate whole tree
+/// nodes (eleven entries each) for them, about twice the memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotMap<V> {
+    entries: Vec<(u64, V)>,
+}
+
+impl<V> Default for SlotMap<V> {
+    fn default() -> Self {
+        SlotMap {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<V> SlotMap<V> {
+    fn find(&self, key: u64) -> Result<usize, usize> {
+        // Keys mostly arrive in order: check the end before searching.
+        match self.entries.last() {
+            Some((last, _)) if *last < key => Err(self.entries.len()),
+            _ => self.entries.binary_search_by_key(&key, |(k, _)| *k),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: u64) -> Option<&V> {
+        self.find(key).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// The value of `key`, inserted by `make` if absent.
+    pub fn get_or_insert_with(&mut self, key: u64, make: impl FnOnce() -> V) -> &mut V {
+        let i = match self.find(key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.entries.insert(i, (key, make()));
+                i
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// Keeps the entries whose key passes `keep`.
+    pub fn retain_keys(&mut self, keep: impl Fn(u64) -> bool) {
+        self.entries.retain(|(k, _)| keep(*k));
+    }
+
+    /// The highest key.
+    pub fn last_key(&self) -> Option<u64> {
+        self.entries.last().map(|(k, _)| *k)
+    }
+
+    /// The values in key order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// One signer's state under one (peer, message ID).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SignerState {
     /// Per-slot state, the last [`STATE_TTL_SLOTS`] slots.
-    pub slots: BTreeMap<u64, SlotState>,
+    pub slots: SlotMap<SlotState>,
     /// Slots with messages, per epoch.
-    pub duty_slots: BTreeMap<u64, EpochSlots>,
+    pub duty_slots: SlotMap<EpochSlots>,
 }
 
 /// A set of slots of one epoch: a bitmask of offsets from the epoch's first
@@ -105,18 +174,18 @@ impl EpochSlots {
 impl SignerState {
     /// The highest slot seen.
     pub fn max_slot(&self) -> Option<u64> {
-        self.slots.keys().next_back().copied()
+        self.slots.last_key()
     }
 
     /// Drops state older than the TTL before `current_slot`.
     pub fn prune(&mut self, current_slot: u64, slots_per_epoch: u64) {
         let oldest = current_slot.saturating_sub(STATE_TTL_SLOTS);
-        self.slots.retain(|slot, _| *slot >= oldest);
+        self.slots.retain_keys(|slot| slot >= oldest);
         // A message older than the TTL is refused as late (one slot of margin for
         // the late rule's tolerance), so older epochs' counts are never read.
         let oldest_counted = current_slot.saturating_sub(STATE_TTL_SLOTS + 1);
         self.duty_slots
-            .retain(|epoch, _| *epoch >= oldest_counted / slots_per_epoch.max(1));
+            .retain_keys(|epoch| epoch >= oldest_counted / slots_per_epoch.max(1));
     }
 
     /// Whether nothing is left.
@@ -129,6 +198,31 @@ impl SignerState {
 mod tests {
     use super::EpochSlots;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn slot_map_matches_a_btree_map() {
+        use super::SlotMap;
+        use std::collections::BTreeMap;
+        let mut ours: SlotMap<u64> = SlotMap::default();
+        let mut map: BTreeMap<u64, u64> = BTreeMap::new();
+        // In order, out of order, repeated, then pruned from the front.
+        for (n, key) in [5u64, 6, 9, 7, 6, 1, 12, 9, 40].into_iter().enumerate() {
+            *ours.get_or_insert_with(key, || 0) += n as u64;
+            *map.entry(key).or_insert(0) += n as u64;
+            assert_eq!(ours.len(), map.len());
+            assert_eq!(ours.last_key(), map.keys().next_back().copied());
+        }
+        assert_eq!(
+            ours.values().copied().collect::<Vec<_>>(),
+            map.values().copied().collect::<Vec<_>>()
+        );
+        ours.retain_keys(|k| k >= 7);
+        map.retain(|k, _| *k >= 7);
+        for k in 0..50 {
+            assert_eq!(ours.get(k), map.get(&k), "key {k}");
+        }
+        assert!(!ours.is_empty());
+    }
 
     #[test]
     fn epoch_slots_match_a_set_of_the_same_slots() {
