@@ -27,6 +27,17 @@ use examples::bench_node::{generate, operator_pems, signers, Params};
 static ALLOCATOR: examples::bench_node::heap::CountingAllocator =
     examples::bench_node::heap::CountingAllocator;
 
+/// `slot: MB` for every `step`-th slot and the last one, from kB per slot.
+fn mb_every(kb_by_slot: &[u64], step: usize) -> String {
+    kb_by_slot
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % step == 0 || i + 1 == kb_by_slot.len())
+        .map(|(i, kb)| format!("{}: {:.1}", i + 1, *kb as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
@@ -264,22 +275,9 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
             b as f64 / 1024.0,
             (b as f64 - a as f64) * 100.0 / a.max(1) as f64
         );
-        let series: Vec<String> = rss
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| (i + 1) % five_min == 0 || i + 1 == rss.len())
-            .map(|(i, kb)| format!("{}: {:.1}", i + 1, *kb as f64 / 1024.0))
-            .collect();
-        println!("rss MB by slot: {}", series.join(", "));
-        let heap = &s.heap_kb;
-        if heap.len() == rss.len() {
-            let series: Vec<String> = heap
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| (i + 1) % five_min == 0 || i + 1 == heap.len())
-                .map(|(i, kb)| format!("{}: {:.1}", i + 1, *kb as f64 / 1024.0))
-                .collect();
-            println!("live heap MB by slot: {}", series.join(", "));
+        println!("rss MB by slot: {}", mb_every(rss, five_min));
+        if s.heap_kb.len() == rss.len() {
+            println!("live heap MB by slot: {}", mb_every(&s.heap_kb, five_min));
         }
         // What the node holds every five minutes and at the end, where it changed.
         let marks: Vec<usize> = (1..)

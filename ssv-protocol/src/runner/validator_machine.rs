@@ -243,23 +243,29 @@ impl ValidatorMachine {
     /// validator with an attester duty runs an aggregation duty each epoch.
     /// Whether any runner was dropped.
     pub fn forget_finished(&mut self, before: u64) -> bool {
-        let done: Vec<Role> = self
+        self.drop_runners_where(|m, role, slot| {
+            slot < before
+                && m.built_base(role)
+                    .and_then(|b| b.state.as_ref())
+                    .is_some_and(|st| st.finished)
+        })
+    }
+
+    /// Drops every built runner that waits for no answer and whose role and
+    /// last duty slot pass `drop`; whether any was dropped.
+    fn drop_runners_where(&mut self, drop: impl Fn(&Self, Role, u64) -> bool) -> bool {
+        let chosen: Vec<Role> = self
             .duty_slots
             .iter()
             .filter(|(role, slot)| {
-                **slot < before
-                    && self
-                        .built_base(**role)
-                        .and_then(|b| b.state.as_ref())
-                        .is_some_and(|st| st.finished)
-                    && !self.requests.values().any(|r| r == *role)
+                drop(self, **role, **slot) && !self.requests.values().any(|r| r == *role)
             })
             .map(|(role, _)| *role)
             .collect();
-        for role in &done {
+        for role in &chosen {
             self.drop_runner(*role);
         }
-        !done.is_empty()
+        !chosen.is_empty()
     }
 
     fn drop_runner(&mut self, role: Role) {
@@ -286,18 +292,7 @@ impl ValidatorMachine {
     /// runner (registrations run every 10 epochs) and a proposer runner for
     /// good once it had one duty of each: memory growing for days.
     fn retire_idle(&mut self, slot: u64) {
-        let idle: Vec<Role> = self
-            .duty_slots
-            .iter()
-            .filter(|(role, last)| {
-                last.saturating_add(RETIRE_AFTER_SLOTS) < slot
-                    && !self.requests.values().any(|r| r == *role)
-            })
-            .map(|(role, _)| *role)
-            .collect();
-        for role in idle {
-            self.drop_runner(role);
-        }
+        self.drop_runners_where(|_, _, last| last.saturating_add(RETIRE_AFTER_SLOTS) < slot);
     }
 
     /// Feeds one input.
