@@ -187,7 +187,8 @@ pub enum Event {
         /// Milliseconds from our instance's start to the decision.
         elapsed_ms: Option<u64>,
     },
-    /// A duty completed every submission it had.
+    /// A duty completed every submission it had (none, for an aggregation or
+    /// contribution duty whose validator was not selected).
     DutyFinished {
         /// The runner role.
         role: Role,

@@ -126,6 +126,11 @@ impl AlanAggregatorRunner {
             if let Some(s) = self.base.state.as_mut() {
                 s.finished = true;
             }
+            // Not an aggregator this time: the duty had nothing to submit.
+            step.out.push_back(Output::DutyFinished {
+                role: Role::Aggregator,
+                slot: duty.slot,
+            });
             return Ok(());
         }
         let id = step.request(Request::Aggregation(AggregationNeeds {

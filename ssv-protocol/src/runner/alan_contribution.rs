@@ -181,6 +181,11 @@ impl AlanContributionRunner {
                 if let Some(s) = self.base.state.as_mut() {
                     s.finished = true;
                 }
+                // Not selected on any subnet: the duty had nothing to submit.
+                step.out.push_back(Output::DutyFinished {
+                    role: Role::SyncCommitteeContribution,
+                    slot: duty.slot,
+                });
             }
             return Ok(());
         }

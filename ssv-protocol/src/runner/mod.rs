@@ -244,7 +244,8 @@ pub enum Output {
         /// the instance was started before a restore from a snapshot).
         elapsed_ms: Option<u64>,
     },
-    /// A duty completed every submission it had.
+    /// A duty completed every submission it had (none, for an aggregation or
+    /// contribution duty whose validator was not selected).
     DutyFinished {
         /// Its runner role.
         role: Role,
