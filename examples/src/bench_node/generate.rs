@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use qbft_core::Timestamp;
-use ssv_protocol::identifiers::{committee_subnet, subnet_topic, CommitteeId};
+use ssv_protocol::identifiers::subnet_topic;
 use ssv_protocol::node::{Input, Node, NodeRequest, NodeResponse, Output};
 use ssv_protocol::runner::io::{Request, Response};
 use ssv_protocol::threshold::sign;
@@ -21,7 +21,7 @@ use ssv_protocol::wire::{
 use tree_hash::TreeHash;
 
 use super::traffic::{Msg, SlotTraffic};
-use super::world::{fixed32, splitmix, Stub, World, HEAD_AT_MS, SLOT_MS, US};
+use super::world::{fixed32, splitmix, CommitteeSpec, Stub, World, HEAD_AT_MS, SLOT_MS, US};
 
 enum Ev {
     Deliver {
@@ -125,7 +125,7 @@ impl<'w> CommitteeSim<'w> {
                     };
                     match ev {
                         Ev::Deliver { to, from, data } => {
-                            let subnet = subnet_of(&data);
+                            let subnet = self.subnet_of(&data);
                             if to == US {
                                 self.recorded.push(Msg {
                                     at_ms: t,
@@ -169,9 +169,7 @@ impl<'w> CommitteeSim<'w> {
         for out in outs {
             match out {
                 Output::Publish { data, .. } => {
-                    let Some(members) = committee_of(&data)
-                        .and_then(|id| self.world.our_committee(&id))
-                        .map(|c| c.operators.clone())
+                    let Some(members) = self.committee_of(&data).map(|c| c.operators.clone())
                     else {
                         continue;
                     };
@@ -200,6 +198,17 @@ impl<'w> CommitteeSim<'w> {
                 _ => {}
             }
         }
+    }
+
+    /// Our committee a message belongs to: the one it names, or the one of
+    /// the validator whose own duty it is.
+    fn committee_of(&self, data: &[u8]) -> Option<&CommitteeSpec> {
+        let m = SignedSsvMessage::decode(data).ok()?;
+        self.world.committee_of_id(&m.ssv_message.msg_id)
+    }
+
+    fn subnet_of(&self, data: &[u8]) -> u16 {
+        self.committee_of(data).map_or(0, |c| c.subnet as u16)
     }
 
     fn answer(&self, op: u64, request: &NodeRequest) -> NodeResponse {
@@ -232,19 +241,6 @@ pub fn peer_of(op: u64) -> Vec<u8> {
     let mut p = b"peer-".to_vec();
     p.extend_from_slice(&op.to_le_bytes());
     p
-}
-
-/// The committee ID a committee-role message names.
-fn committee_of(data: &[u8]) -> Option<CommitteeId> {
-    let m = SignedSsvMessage::decode(data).ok()?;
-    let exec = m.ssv_message.msg_id.duty_executor();
-    let mut id = [0u8; 32];
-    id.copy_from_slice(exec.get(16..48)?);
-    Some(id)
-}
-
-fn subnet_of(data: &[u8]) -> u16 {
-    committee_of(data).map_or(0, |id| committee_subnet(&id) as u16)
 }
 
 /// Foreign traffic of one slot: per subnet of ours, `rate * 12 / 128`

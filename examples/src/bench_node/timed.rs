@@ -20,7 +20,7 @@ use ssv_protocol::operator_key::OperatorPublicKey;
 use ssv_protocol::runner::io::{Request, Response};
 use ssv_protocol::threshold::sign;
 use ssv_protocol::validation::signatures_valid;
-use ssv_protocol::wire::{SignedSsvMessage, SsvMsgType};
+use ssv_protocol::wire::{Role, SignedSsvMessage, SsvMsgType};
 
 use super::measure::{cpu_ns, cpu_split_ns, rss_kb, RsaSample};
 use super::traffic::SlotTraffic;
@@ -50,6 +50,9 @@ pub struct Stats {
     pub started: BTreeMap<u64, u64>,
     /// Duties finished (every submission made).
     pub finished: u64,
+    /// Aggregation and contribution duties finished: each rebuilt (and
+    /// verified) a selection proof, a BLS verification no submission shows.
+    pub selections: u64,
     /// Beacon submissions (each a reconstructed, verified signature), by slot.
     pub submissions: BTreeMap<u64, u64>,
     /// Submissions whose signature was checked and failed (only with
@@ -353,7 +356,12 @@ impl<'w> Harness<'w> {
         match e {
             Event::DutyStarted { slot, .. } => *self.stats.started.entry(slot).or_default() += 1,
             Event::Decided { slot, .. } => *self.stats.decided.entry(slot).or_default() += 1,
-            Event::DutyFinished { .. } => self.stats.finished += 1,
+            Event::DutyFinished { role, .. } => {
+                self.stats.finished += 1;
+                if matches!(role, Role::Aggregator | Role::SyncCommitteeContribution) {
+                    self.stats.selections += 1;
+                }
+            }
             Event::MessageRefused { error, .. } => {
                 *self.stats.refused.entry(error.to_string()).or_default() += 1;
             }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use blst::min_pk::SecretKey;
 use sha2::{Digest, Sha256};
 use ssv_protocol::beacon::consensus_data::DataVersion;
-use ssv_protocol::beacon::phase0::{AttestationData, Checkpoint};
-use ssv_protocol::beacon::signed::root;
+use ssv_protocol::beacon::phase0::{Attestation, AttestationData, Checkpoint};
+use ssv_protocol::beacon::signed::{bls_signature, root};
 use ssv_protocol::identifiers::{committee_id, committee_subnet, CommitteeId};
 use ssv_protocol::node::{
     ChainValueChecks, NodeConfig, NodeRequest, NodeResponse, RegisteredValidator, Registry,
@@ -25,7 +25,8 @@ use ssv_protocol::scheduler::{
     AttesterDuty, DutiesRequest, DutiesResponse, HeadEvent, ProposerDuty,
 };
 use ssv_protocol::threshold::split;
-use ssv_protocol::wire::{Share, ShareMember};
+use ssv_protocol::wire::{MessageId, Role, Share, ShareMember};
+use ssz::Encode;
 
 use super::Params;
 
@@ -93,6 +94,8 @@ pub struct World {
     shares: BTreeMap<u64, Share>,
     /// Our validators' public keys.
     pub validator_pks: BTreeMap<u64, [u8; 48]>,
+    /// Our validators' committees (positions in `ours`) by public key.
+    committee_by_pk: BTreeMap<[u8; 48], usize>,
 }
 
 /// The chain: 12 s slots, 32-slot epochs, Deneb from genesis.
@@ -199,13 +202,15 @@ impl World {
         let mut secrets: BTreeMap<u64, BTreeMap<[u8; 48], SecretKey>> = BTreeMap::new();
         let mut shares = BTreeMap::new();
         let mut validator_pks = BTreeMap::new();
-        for c in &ours {
+        let mut committee_by_pk = BTreeMap::new();
+        for (pos, c) in ours.iter().enumerate() {
             for &i in &c.validators {
                 let ikm = h("bench validator", i ^ params.seed.rotate_left(32));
                 // 32 bytes of input key material always make a key.
                 let sk = SecretKey::key_gen(&ikm, &[]).expect("32-byte IKM");
                 let pk = sk.sk_to_pk().to_bytes();
                 validator_pks.insert(i, pk);
+                committee_by_pk.insert(pk, pos);
                 let parts = split(&sk, &c.operators, 3, &h("bench split", i))
                     .expect("4 distinct operators, threshold 3");
                 let members: Vec<ShareMember> = parts
@@ -235,6 +240,7 @@ impl World {
             secrets,
             shares,
             validator_pks,
+            committee_by_pk,
         }
     }
 
@@ -314,6 +320,19 @@ impl World {
     pub fn our_committee(&self, id: &CommitteeId) -> Option<&CommitteeSpec> {
         self.ours.iter().find(|c| &c.id == id)
     }
+
+    /// Our committee whose messages `id` belongs to: the committee it names,
+    /// or for a validator's own duty (aggregation, proposal, registration,
+    /// exit) the committee of that validator.
+    pub fn committee_of_id(&self, id: &MessageId) -> Option<&CommitteeSpec> {
+        let exec = id.duty_executor();
+        if id.role() == Role::Committee {
+            let cid: CommitteeId = exec.get(16..48)?.try_into().ok()?;
+            return self.our_committee(&cid);
+        }
+        let pk: [u8; 48] = exec.try_into().ok()?;
+        self.ours.get(*self.committee_by_pk.get(&pk)?)
+    }
 }
 
 fn share_for(i: u64, pk: [u8; 48], share_pk: [u8; 48], members: &[ShareMember]) -> Share {
@@ -391,6 +410,27 @@ impl Stub {
         }
     }
 
+    /// The aggregate attestation of committee `index` at `slot`: half the
+    /// committee's bits set, a fixed signature (the node passes it on
+    /// unchecked, as it passes on the beacon node's).
+    fn aggregate(&self, slot: u64, index: u64) -> Vec<u8> {
+        let len = 128;
+        // 128 bits fit a 2048-bit list.
+        let mut bits = ssz_types::BitList::with_capacity(len).expect("128 <= 2048");
+        for b in (0..len).step_by(2) {
+            let _ = bits.set(b, true);
+        }
+        Attestation {
+            aggregation_bits: bits,
+            data: AttestationData {
+                index,
+                ..self.attestation_data(slot)
+            },
+            signature: bls_signature(&[0xaa; 96]),
+        }
+        .as_ssz_bytes()
+    }
+
     /// Answers a duties fetch: attester duties for all, no proposals or sync
     /// duties of ours.
     pub fn duties(&self, req: &DutiesRequest) -> DutiesResponse {
@@ -422,6 +462,17 @@ impl Stub {
             NodeRequest::Duties(d) => NodeResponse::Duties(self.duties(d)),
             NodeRequest::Runner(Request::AttestationData { slot }) => {
                 NodeResponse::Runner(Response::AttestationData(self.attestation_data(*slot)))
+            }
+            NodeRequest::Runner(Request::Aggregation(needs)) => {
+                NodeResponse::Runner(Response::Aggregation {
+                    attestations: needs
+                        .committee_indexes
+                        .iter()
+                        .map(|c| (*c, self.aggregate(needs.slot, *c)))
+                        .collect(),
+                    // The bench's validators have no sync-committee duties.
+                    contributions: vec![],
+                })
             }
             NodeRequest::Runner(Request::RecordSlashing(_)) => {
                 NodeResponse::Runner(Response::Recorded)
