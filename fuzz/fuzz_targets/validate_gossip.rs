@@ -20,16 +20,16 @@ fn view() -> Arc<NetworkView> {
         let public = OperatorPublicKey::from_der(pair.public_key().as_ref()).unwrap();
         let cid = committee_id(&[1, 2, 3, 4]);
         let mut committees = BTreeMap::new();
-        committees.insert(cid, CommitteeInfo { operators: vec![1, 2, 3, 4], validator_indices: vec![1, 2], in_sync_committee: false });
+        committees.insert(cid, CommitteeInfo { operators: vec![1, 2, 3, 4], validator_indices: vec![1, 2] });
         let mut validators = BTreeMap::new();
         validators.insert([0xAA; 48], ValidatorInfo { index: Some(1), committee: cid, liquidated: false, attesting: true });
         Arc::new(NetworkView {
             domain: [0, 0, 5, 2],
             roles: RoleFork::Alan,
             clock: SlotClock { genesis_ms: 0, slot_ms: 12_000, slots_per_epoch: 32 },
-            operators: (1..=4).map(|id| (id, public.clone())).collect(),
-            committees,
-            validators,
+            operators: Arc::new((1..=4).map(|id| (id, public.clone())).collect()),
+            committees: Arc::new(committees),
+            validators: Arc::new(validators),
             duties: KnownDuties::default(),
         })
     }))

@@ -211,7 +211,7 @@ fn non_existent_committee_id() {
 #[test]
 fn no_validators() {
     let mut view = view();
-    view.committees
+    std::sync::Arc::make_mut(&mut view.committees)
         .get_mut(&cid())
         .unwrap()
         .validator_indices
@@ -239,7 +239,9 @@ fn unknown_validator() {
 }
 fn with_validator(f: impl FnOnce(&mut ValidatorInfo)) -> MessageValidator {
     let mut view = view();
-    f(view.validators.get_mut(&PK).unwrap());
+    f(std::sync::Arc::make_mut(&mut view.validators)
+        .get_mut(&PK)
+        .unwrap());
     MessageValidator::new(Arc::new(view))
 }
 #[test]
@@ -279,7 +281,10 @@ fn validator_not_attesting() {
 #[test]
 fn signer_not_in_committee() {
     let mut view = view();
-    view.committees.get_mut(&cid()).unwrap().operators = vec![2, 3, 4];
+    std::sync::Arc::make_mut(&mut view.committees)
+        .get_mut(&cid())
+        .unwrap()
+        .operators = vec![2, 3, 4];
     expect(
         judge(
             &mut MessageValidator::new(Arc::new(view)),

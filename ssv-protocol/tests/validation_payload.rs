@@ -531,6 +531,74 @@ fn too_many_duties_per_epoch() {
     );
 }
 
+fn committee_prepare_at(slot: u64, signer: u64) -> SignedSsvMessage {
+    let mut q = qbft(1, 1, value_root());
+    q.height = slot;
+    sign(
+        committee_id_msg(),
+        SsvMsgType::Consensus,
+        q.encode(),
+        &[signer],
+        vec![],
+    )
+}
+#[test]
+fn too_many_duties_per_epoch_for_a_small_committee_follows_the_sync_committee() {
+    // Two validators: 2 x 2 = 4 duty slots an epoch, or 32 while one of them
+    // has a sync-committee duty (the shared view has one for INDEX).
+    let last = SLOT + 4;
+    let now = last * SLOT_MS + 1_000;
+    let run = |in_sync: bool| {
+        let mut view = view();
+        if !in_sync {
+            view.duties.sync_contribution.clear();
+        }
+        let mut v = MessageValidator::new(Arc::new(view));
+        (SLOT..=last)
+            .map(|slot| judge(&mut v, now, &topic(), &committee_prepare_at(slot, 1)))
+            .collect::<Vec<_>>()
+    };
+    assert!(run(true).iter().all(accepted));
+    let mut without = run(false);
+    let fifth = without.pop().expect("five verdicts");
+    assert!(without.iter().all(accepted), "{without:?}");
+    expect(fifth, E::TooManyDutiesPerEpoch);
+}
+#[test]
+fn a_validator_duty_signer_keeps_the_count_of_its_newest_epoch_only() {
+    let agg = |slot: u64| {
+        let mut p = partial_msgs(PartialSigKind::SelectionProof, 1, &[INDEX]);
+        p.slot = slot;
+        partial_with(Role::Aggregator, &p, &[1], vec![])
+    };
+    let at = |slot: u64| slot * SLOT_MS + 1_000;
+    let mut v = validator();
+    for slot in [SLOT, SLOT + 1] {
+        assert!(accepted(&judge(&mut v, at(slot), &topic(), &agg(slot))));
+    }
+    assert_eq!(v.slot_state_len(), (2, 2));
+    // The next epoch: the signer's slots cannot go back, so the last epoch's
+    // count is never read again and is dropped; slot states stay their TTL.
+    let next = SLOT + 32;
+    assert!(accepted(&judge(&mut v, at(next), &topic(), &agg(next))));
+    assert_eq!(v.slot_state_len(), (3, 1));
+    // The new epoch is counted as before.
+    assert!(accepted(&judge(
+        &mut v,
+        at(next + 1),
+        &topic(),
+        &agg(next + 1)
+    )));
+    expect(
+        judge(&mut v, at(next + 2), &topic(), &agg(next + 2)),
+        E::TooManyDutiesPerEpoch,
+    );
+    expect(
+        judge(&mut v, at(next + 2), &topic(), &agg(SLOT + 1)),
+        E::SlotAlreadyAdvanced,
+    );
+}
+
 // --- last
 #[test]
 fn signature_verification() {

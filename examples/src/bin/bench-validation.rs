@@ -69,7 +69,6 @@ fn main() {
             CommitteeInfo {
                 operators: ops.clone(),
                 validator_indices: indices,
-                in_sync_committee: false,
             },
         );
     }
@@ -81,12 +80,14 @@ fn main() {
             slot_ms: SLOT_MS,
             slots_per_epoch: 32,
         },
-        operators: signers
-            .iter()
-            .map(|(id, s)| (*id, s.public_key()))
-            .collect(),
-        committees,
-        validators: BTreeMap::new(),
+        operators: Arc::new(
+            signers
+                .iter()
+                .map(|(id, s)| (*id, s.public_key()))
+                .collect(),
+        ),
+        committees: Arc::new(committees),
+        validators: Arc::default(),
         duties: KnownDuties::default(),
     });
 

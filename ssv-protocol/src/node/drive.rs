@@ -101,10 +101,11 @@ impl Node {
         let scheduled = self.registry.scheduled();
         self.scheduler
             .handle(now, scheduler::Input::Validators(scheduled));
-        self.refresh_view(now);
+        self.rebuild_view(now);
     }
 
-    fn refresh_view(&mut self, now: Timestamp) {
+    /// Gives validation a view of the registry now, with the known duties.
+    fn rebuild_view(&mut self, now: Timestamp) {
         let c = &self.config;
         let view = self.registry.view(
             c.network_domain,
@@ -112,6 +113,18 @@ impl Node {
             super::clock_of(&c.chain),
             self.scheduler.known_duties(),
         );
+        self.validator
+            .handle(now.0, validation::Input::View(Arc::new(view)));
+    }
+
+    /// Gives validation its view with the known duties now. Validation's view
+    /// is always of the current registry: [`Self::set_registry`] rebuilds it
+    /// before the scheduler's outputs (this one's trigger) are drained.
+    fn refresh_duties(&mut self, now: Timestamp) {
+        let view = self
+            .validator
+            .view()
+            .with_duties(self.scheduler.known_duties());
         self.validator
             .handle(now.0, validation::Input::View(Arc::new(view)));
     }
@@ -291,7 +304,7 @@ impl Node {
                 scheduler::Output::Reorg { kind, epoch } => {
                     self.event(Event::Reorg { kind, epoch });
                 }
-                scheduler::Output::DutiesChanged => self.refresh_view(now),
+                scheduler::Output::DutiesChanged => self.refresh_duties(now),
             }
         }
     }

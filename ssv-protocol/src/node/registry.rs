@@ -3,6 +3,7 @@
 //! it: the validation view, the scheduled validators, and the runner machines.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::identifiers::{committee_id, CommitteeId};
 use crate::operator_key::OperatorPublicKey;
@@ -70,14 +71,10 @@ impl Registry {
             let info = committees.entry(id).or_insert_with(|| CommitteeInfo {
                 operators: ops.clone(),
                 validator_indices: Vec::new(),
-                in_sync_committee: false,
             });
             if let Some(index) = v.index {
                 if v.active && !v.liquidated {
                     info.validator_indices.push(index);
-                }
-                if duties.sync_contribution.iter().any(|(_, i)| *i == index) {
-                    info.in_sync_committee = true;
                 }
             }
             validators.insert(
@@ -98,9 +95,9 @@ impl Registry {
             domain,
             roles,
             clock,
-            operators: self.operators.clone(),
-            committees,
-            validators,
+            operators: Arc::new(self.operators.clone()),
+            committees: Arc::new(committees),
+            validators: Arc::new(validators),
             duties,
         }
     }

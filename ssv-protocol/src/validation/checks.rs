@@ -369,6 +369,12 @@ pub fn partial_state(pre: bool, slot: Option<&SlotState>) -> Result<(), E> {
     }
 }
 
+/// Whether a signer's messages under a message ID of `role` must not go back
+/// in slot (every role but the committee's).
+pub fn slot_order_enforced(role: Role) -> bool {
+    role != Role::Committee
+}
+
 /// Stage E: slot order, known duty, early and late windows, duties per epoch.
 #[allow(clippy::too_many_arguments)]
 pub fn timing(
@@ -380,7 +386,7 @@ pub fn timing(
     signer: Option<&SignerState>,
     randao: bool,
 ) -> Result<(), E> {
-    if role != Role::Committee {
+    if slot_order_enforced(role) {
         if let Some(max) = signer.and_then(SignerState::max_slot) {
             if slot < max {
                 return Err(E::SlotAlreadyAdvanced);
@@ -432,7 +438,8 @@ pub fn timing(
         ),
         Role::Committee | Role::AggregatorCommittee => {
             let v = exec.committee.validator_indices.len() as u64;
-            Some(if v < 16 && exec.committee.in_sync_committee {
+            let indices = &exec.committee.validator_indices;
+            Some(if v < 16 && view.duties.in_sync_committee(indices) {
                 32
             } else {
                 (2 * v).min(32)

@@ -84,10 +84,12 @@ pub use checks::{
     estimated_round, round_cut_off, MAX_ENCODED_MSG_SIZE, MAX_PARTIAL_DATA_SIZE, MAX_SSV_DATA_SIZE,
 };
 pub use error::{Action, ValidationError};
-pub use state::{EpochSlots, SignerState, SlotState, STATE_TTL_SLOTS};
+pub use state::{DecidedSets, EpochSlots, SignerState, SlotState, STATE_TTL_SLOTS};
 pub use view::{CommitteeInfo, KnownDuties, NetworkView, SlotClock, ValidatorInfo};
 
-use crate::wire::{MessageId, PartialSignatureMessages, QbftMessage, SignedSsvMessage, SsvMsgType};
+use crate::wire::{
+    MessageId, PartialSignatureMessages, QbftMessage, Role, SignedSsvMessage, SsvMsgType,
+};
 
 /// What was decoded from an accepted message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -232,6 +234,11 @@ impl MessageValidator {
     /// The next output.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
+    }
+
+    /// The view validation reads now.
+    pub fn view(&self) -> &Arc<NetworkView> {
+        &self.view
     }
 
     /// How many (peer, message ID, signer) states are held.
@@ -398,10 +405,32 @@ impl MessageValidator {
             None => self.state.entry(peer.to_vec()).or_default(),
         };
         for signer in &m.operator_ids {
-            let s = peer_state.entry((msg_id, *signer)).or_default();
-            s.duty_slots
-                .get_or_insert_with(epoch, || EpochSlots::new(epoch.saturating_mul(spe)))
-                .insert(slot);
+            let s = peer_state.entry((msg_id, *signer)).or_insert_with(|| {
+                let mut s = SignerState::default();
+                if msg_id.role() == Role::Committee {
+                    // A committee's signers send in most slots: hold the whole
+                    // window from the start (as the reference's 34-slot ring
+                    // does) rather than growing into it slot by slot.
+                    s.slots.reserve(STATE_TTL_SLOTS as usize + 2);
+                }
+                s
+            });
+            if checks::slot_order_enforced(msg_id.role()) {
+                // Duties per epoch are counted for a message's epoch, under
+                // its first signer, whose slots only go forward: epochs before
+                // the one of the signer's highest slot are never read again.
+                let newest = s.max_slot().map_or(slot, |m| m.max(slot)) / spe;
+                s.duty_slots.retain_keys(|e| e >= newest);
+                if epoch >= newest {
+                    s.duty_slots
+                        .get_or_insert_with(epoch, || EpochSlots::new(epoch.saturating_mul(spe)))
+                        .insert(slot);
+                }
+            } else {
+                s.duty_slots
+                    .get_or_insert_with(epoch, || EpochSlots::new(epoch.saturating_mul(spe)))
+                    .insert(slot);
+            }
             let slot_state = s.slots.get_or_insert_with(slot, SlotState::default);
             match payload {
                 Payload::Consensus(q) => {

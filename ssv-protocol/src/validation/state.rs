@@ -21,7 +21,7 @@ pub struct SlotState {
     /// A round change was seen in `round`.
     pub round_change: bool,
     /// Signer sets of decided messages seen.
-    pub decided: BTreeSet<Vec<u64>>,
+    pub decided: DecidedSets,
     /// Pre-consensus partial-signature messages seen.
     pub pre_consensus: u8,
     /// Post-consensus partial-signature messages seen.
@@ -38,6 +38,35 @@ impl SlotState {
             self.commit = false;
             self.round_change = false;
         }
+    }
+}
+
+/// The signer sets of the decided messages seen in one slot: none for most
+/// signers and slots, so the set is boxed only once there is one (a slot's
+/// state is kept for every signer for 34 slots; an empty `BTreeSet` inline
+/// would cost each of them 16 bytes more).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecidedSets(Option<Box<BTreeSet<Vec<u64>>>>);
+
+impl DecidedSets {
+    /// Whether this signer set was seen.
+    pub fn contains(&self, signers: &[u64]) -> bool {
+        self.0.as_ref().is_some_and(|s| s.contains(signers))
+    }
+
+    /// Remembers a signer set.
+    pub fn insert(&mut self, signers: Vec<u64>) {
+        self.0.get_or_insert_with(Box::default).insert(signers);
+    }
+
+    /// How many sets were seen.
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |s| s.len())
+    }
+
+    /// Whether none was seen.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -77,11 +106,23 @@ impl<V> SlotMap<V> {
         let i = match self.find(key) {
             Ok(i) => i,
             Err(i) => {
+                if self.entries.len() == self.entries.capacity() {
+                    // Grow by half, not double (a `Vec` starts at four): most
+                    // signers under a validator's own message ID hold one
+                    // slot and one epoch, committees' signers up to 34 slots.
+                    self.entries.reserve_exact((self.entries.len() / 2).max(1));
+                }
                 self.entries.insert(i, (key, make()));
                 i
             }
         };
         &mut self.entries[i].1
+    }
+
+    /// Makes room for `n` entries in all without growing again.
+    pub fn reserve(&mut self, n: usize) {
+        self.entries
+            .reserve_exact(n.saturating_sub(self.entries.len()));
     }
 
     /// Keeps the entries whose key passes `keep`.
@@ -127,7 +168,8 @@ pub struct SignerState {
 pub struct EpochSlots {
     first: u64,
     bits: u64,
-    more: Vec<u64>,
+    /// Slots outside the mask, sorted (boxed: never needed on a real network).
+    more: Option<Box<Vec<u64>>>,
 }
 
 impl EpochSlots {
@@ -136,7 +178,7 @@ impl EpochSlots {
         EpochSlots {
             first,
             bits: 0,
-            more: Vec::new(),
+            more: None,
         }
     }
 
@@ -145,8 +187,9 @@ impl EpochSlots {
         match slot.checked_sub(self.first) {
             Some(offset) if offset < 64 => self.bits |= 1 << offset,
             _ => {
-                if let Err(i) = self.more.binary_search(&slot) {
-                    self.more.insert(i, slot);
+                let more = self.more.get_or_insert_with(Box::default);
+                if let Err(i) = more.binary_search(&slot) {
+                    more.insert(i, slot);
                 }
             }
         }
@@ -156,13 +199,16 @@ impl EpochSlots {
     pub fn contains(&self, slot: u64) -> bool {
         match slot.checked_sub(self.first) {
             Some(offset) if offset < 64 => self.bits & (1 << offset) != 0,
-            _ => self.more.binary_search(&slot).is_ok(),
+            _ => self
+                .more
+                .as_ref()
+                .is_some_and(|m| m.binary_search(&slot).is_ok()),
         }
     }
 
     /// How many slots the set holds.
     pub fn len(&self) -> usize {
-        self.bits.count_ones() as usize + self.more.len()
+        self.bits.count_ones() as usize + self.more.as_ref().map_or(0, |m| m.len())
     }
 
     /// Whether the set is empty.

@@ -61,7 +61,6 @@ pub fn view() -> NetworkView {
         CommitteeInfo {
             operators: vec![1, 2, 3, 4],
             validator_indices: vec![7, 8],
-            in_sync_committee: false,
         },
     );
     let mut validators = BTreeMap::new();
@@ -86,12 +85,14 @@ pub fn view() -> NetworkView {
             slot_ms: SLOT_MS,
             slots_per_epoch: 32,
         },
-        operators: signers()
-            .iter()
-            .map(|(id, s)| (*id, s.public_key()))
-            .collect(),
-        committees,
-        validators,
+        operators: std::sync::Arc::new(
+            signers()
+                .iter()
+                .map(|(id, s)| (*id, s.public_key()))
+                .collect(),
+        ),
+        committees: std::sync::Arc::new(committees),
+        validators: std::sync::Arc::new(validators),
         duties,
     }
 }
