@@ -7,8 +7,9 @@
 //!   blst's aggregate API runs the signature's pair in a loop of its own.
 //! - **Hashes to G2 are remembered per message.** Every validator in a slot
 //!   signs the same selection-proof, sync-committee and attestation roots, so
-//!   the hash of a root is computed once per thread and reused (a bounded memo
-//!   of a pure function: outputs do not depend on it, only time does).
+//!   the hash of a root is computed once and reused (a bounded memo of a pure
+//!   function, shared by the process's threads: outputs do not depend on it,
+//!   only time does).
 //! - **A batch groups items that share a message.** With weights `rᵢ`,
 //!   `Πᵢ e(rᵢ·pkᵢ, H(mᵢ)) = Π_m e(Σ_{i: mᵢ = m} rᵢ·pkᵢ, H(m))`: one pair per
 //!   distinct message instead of one per item, plus one for `Σ rᵢ·σᵢ`.
@@ -19,27 +20,67 @@
 
 #![allow(unsafe_code)]
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use blst::min_pk::{PublicKey, Signature};
 use blst::{blst_p1, blst_p1_affine, blst_p2, blst_p2_affine, Pairing};
 
 use crate::threshold::ETH_DST;
 
-/// How many message hashes each thread remembers (about 220 bytes each).
-const HASH_MEMO_CAPACITY: usize = 512;
+/// How many message hashes the process remembers (about 220 bytes each).
+const HASH_MEMO_CAPACITY: usize = 1024;
+/// How many prepared partial signatures the process remembers (about 300
+/// bytes each; only [`prepare_partial`] fills it).
+const PARTIAL_MEMO_CAPACITY: usize = 4096;
 
-/// A bounded first-in, first-out memo of `H(m)` for 32-byte messages.
-#[derive(Default)]
-struct HashMemo {
-    points: BTreeMap<[u8; 32], blst_p2_affine>,
-    order: VecDeque<[u8; 32]>,
+/// A bounded first-in, first-out memo.
+struct Memo<K, V> {
+    values: BTreeMap<K, V>,
+    order: VecDeque<K>,
+    capacity: usize,
 }
 
-thread_local! {
-    static HASHES: RefCell<HashMemo> = RefCell::new(HashMemo::default());
+impl<K: Ord + Copy, V: Copy> Memo<K, V> {
+    const fn new(capacity: usize) -> Self {
+        Memo {
+            values: BTreeMap::new(),
+            order: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.values.get(key).copied()
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        if self.values.contains_key(&key) {
+            return;
+        }
+        if self.order.len() >= self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.values.remove(&old);
+            }
+        }
+        self.order.push_back(key);
+        self.values.insert(key, value);
+    }
+}
+
+/// `H(m)` of 32-byte messages, one memo for every thread, so that another
+/// thread can hash a message ahead of the thread that checks it
+/// ([`prepare_root`]). Hashing runs outside the lock.
+static HASHES: Mutex<Memo<[u8; 32], blst_p2_affine>> = Mutex::new(Memo::new(HASH_MEMO_CAPACITY));
+
+/// Partial signatures decompressed ahead by [`prepare_partial`], by their
+/// compressed bytes.
+static PARTIALS: Mutex<Memo<[u8; 96], Signature>> = Mutex::new(Memo::new(PARTIAL_MEMO_CAPACITY));
+
+fn locked<T>(m: &'static Mutex<T>) -> std::sync::MutexGuard<'static, T> {
+    // A panic while holding a lock cannot leave a memo wrong for readers
+    // (every entry is a correct value of its key), so a poisoned lock is used.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `H(msg)` in G2 under the Ethereum DST, uncached.
@@ -63,26 +104,51 @@ fn hash_to_g2(msg: &[u8]) -> blst_p2_affine {
     affine
 }
 
-/// `H(msg)`, from this thread's memo when `msg` is a 32-byte root seen lately.
+/// `H(msg)`, from the memo when `msg` is a 32-byte root seen lately.
 fn message_point(msg: &[u8]) -> blst_p2_affine {
     let Ok(key) = <[u8; 32]>::try_from(msg) else {
         return hash_to_g2(msg);
     };
-    HASHES.with(|memo| {
-        let mut memo = memo.borrow_mut();
-        if let Some(point) = memo.points.get(&key) {
-            return *point;
+    if let Some(point) = locked(&HASHES).get(&key) {
+        return point;
+    }
+    let point = hash_to_g2(msg);
+    locked(&HASHES).insert(key, point);
+    point
+}
+
+/// Hashes `root` into the memo unless it is there: work another thread can do
+/// ahead of the checks that will need it. Results never depend on it.
+pub(crate) fn prepare_root(root: &[u8; 32]) {
+    if locked(&HASHES).get(root).is_some() {
+        return;
+    }
+    let point = hash_to_g2(root);
+    locked(&HASHES).insert(*root, point);
+}
+
+/// Decompresses a partial signature into the memo (unless it is there or does
+/// not decompress): work another thread can do ahead of
+/// [`partial_for_interpolation`]. Results never depend on it.
+pub(crate) fn prepare_partial(bytes: &[u8; 96]) {
+    if locked(&PARTIALS).get(bytes).is_some() {
+        return;
+    }
+    if let Ok(sig) = Signature::from_bytes(bytes) {
+        locked(&PARTIALS).insert(*bytes, sig);
+    }
+}
+
+/// The point of a compressed signature, on the curve, subgroup not checked
+/// (see [`crate::threshold::signature_from_bytes_for_interpolation`]): from the
+/// memo when [`prepare_partial`] decompressed it, which gives the same point.
+pub(crate) fn partial_for_interpolation(bytes: &[u8]) -> Result<Signature, blst::BLST_ERROR> {
+    if let Ok(key) = <[u8; 96]>::try_from(bytes) {
+        if let Some(sig) = locked(&PARTIALS).get(&key) {
+            return Ok(sig);
         }
-        let point = hash_to_g2(msg);
-        if memo.order.len() >= HASH_MEMO_CAPACITY {
-            if let Some(old) = memo.order.pop_front() {
-                memo.points.remove(&old);
-            }
-        }
-        memo.order.push_back(key);
-        memo.points.insert(key, point);
-        point
-    })
+    }
+    Signature::from_bytes(bytes)
 }
 
 /// `−g₁`, the negated G1 generator, in affine form.
@@ -258,6 +324,28 @@ mod tests {
         }
         assert!(verify_checked_key(&a.sk_to_pk(), &m1, &good));
         assert!(!verify_checked_key(&a.sk_to_pk(), &m2, &good));
+    }
+
+    #[test]
+    fn prepared_partials_and_roots_give_what_parsing_and_hashing_give() {
+        let sk = key(9);
+        let root = [0x5au8; 32];
+        let bytes = sign(&sk, &root).to_bytes();
+        let parsed = Signature::from_bytes(&bytes).expect("a signature's bytes");
+        prepare_partial(&bytes);
+        assert!(locked(&PARTIALS).get(&bytes).is_some());
+        assert_eq!(partial_for_interpolation(&bytes), Ok(parsed));
+        // Bytes that do not decompress are not remembered, and fail as before.
+        // Compressed, not infinity, an x coordinate above the field modulus.
+        let mut bad = [0xff; 96];
+        bad[0] = 0xbf;
+        prepare_partial(&bad);
+        assert!(locked(&PARTIALS).get(&bad).is_none());
+        assert!(Signature::from_bytes(&bad).is_err());
+        assert!(partial_for_interpolation(&bad).is_err());
+        prepare_root(&root);
+        assert_eq!(locked(&HASHES).get(&root), Some(hash_to_g2(&root)));
+        assert!(verify_checked_key(&sk.sk_to_pk(), &root, &parsed));
     }
 
     #[test]

@@ -280,7 +280,7 @@ pub fn sign(sk: &SecretKey, msg: &[u8]) -> Signature {
 /// group-checked verification refuses it. Saves one G2 subgroup check per
 /// partial on the common path, where every partial is good.
 pub fn signature_from_bytes_for_interpolation(bytes: &[u8]) -> Result<Signature, ThresholdError> {
-    Signature::from_bytes(bytes).map_err(bls)
+    crate::signature_check::partial_for_interpolation(bytes).map_err(bls)
 }
 
 /// Parses a compressed 96-byte signature, with the subgroup check.

@@ -109,6 +109,43 @@ pub fn replay_file(
             divergence: Box::new(d),
         });
     }
+    // The trace is read (decompressed, decoded) on a thread of its own, which
+    // also hashes the roots of partial signatures ahead (`prepare`), at most
+    // READ_AHEAD records before the machine; the machine's thread only feeds.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Option<Record>, TraceError>>(READ_AHEAD);
+    let read_ahead = std::thread::spawn(move || loop {
+        let next = reader.next_record();
+        if let Ok(Some(rec)) = &next {
+            ssv_protocol::trace::prepare(&rec.input);
+        }
+        let last = !matches!(next, Ok(Some(_)));
+        // A closed channel: the replay stopped early.
+        if tx.send(next).is_err() || last {
+            break;
+        }
+    });
+    let outcome = feed_records(&h, &mut replayer, rx, opts, out, started);
+    // The reader ends at the trace's end or when `feed_records` drops the
+    // receiver; a panic there would be a bug in decoding, reported as such.
+    if read_ahead.join().is_err() {
+        return Err("the trace reader thread panicked".into());
+    }
+    outcome
+}
+
+/// Records the reader thread sends at most ahead of the machine.
+const READ_AHEAD: usize = 256;
+
+/// Feeds records from the reader thread until the trace ends, a divergence,
+/// or a stop point.
+fn feed_records(
+    h: &ssv_protocol::trace::TraceHeader,
+    replayer: &mut Replayer,
+    rx: std::sync::mpsc::Receiver<Result<Option<Record>, TraceError>>,
+    opts: &ReplayOptions,
+    out: &mut dyn Write,
+    started: Instant,
+) -> Result<ReplayOutcome, String> {
     let mut last_at = h.start_ms;
     let stdin = std::io::stdin();
     let mut step = opts.step;
@@ -116,7 +153,10 @@ pub fn replay_file(
         .until_slot
         .map(|s| h.chain.slot_start_time(s).saturating_mul(1000));
     loop {
-        let rec: Record = match reader.next_record() {
+        // A closed channel without an end-of-trace message cannot happen: the
+        // reader sends the end (or an error) before it stops.
+        let next = rx.recv().unwrap_or(Ok(None));
+        let rec: Record = match next {
             Ok(Some(r)) => r,
             Ok(None) => break,
             Err(error) => {

@@ -28,12 +28,14 @@ pub mod digest;
 mod file;
 pub mod header;
 pub mod input;
+mod prepare;
 mod recorder;
 mod replay;
 
 pub use digest::OutputDigest;
 pub use file::{frame_payloads, Record, TraceReader, TraceWriter};
 pub use header::{SelectionKind, TraceHeader, ValueChecksKind};
+pub use prepare::prepare;
 pub use recorder::MemoryRecorder;
 pub use replay::{describe_input, Divergence, Replayer};
 

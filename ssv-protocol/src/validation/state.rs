@@ -46,6 +46,8 @@ impl SlotState {
 /// state is kept for every signer for 34 slots; an empty `BTreeSet` inline
 /// would cost each of them 16 bytes more).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+// Boxed on purpose: 8 bytes inline instead of an empty set's 24.
+#[allow(clippy::box_collection)]
 pub struct DecidedSets(Option<Box<BTreeSet<Vec<u64>>>>);
 
 impl DecidedSets {
@@ -169,6 +171,8 @@ pub struct EpochSlots {
     first: u64,
     bits: u64,
     /// Slots outside the mask, sorted (boxed: never needed on a real network).
+    // Boxed on purpose: 8 bytes inline instead of an empty list's 24.
+    #[allow(clippy::box_collection)]
     more: Option<Box<Vec<u64>>>,
 }
 
