@@ -109,22 +109,23 @@ fn message_point(msg: &[u8]) -> blst_p2_affine {
     let Ok(key) = <[u8; 32]>::try_from(msg) else {
         return hash_to_g2(msg);
     };
-    if let Some(point) = locked(&HASHES).get(&key) {
+    root_point(&key)
+}
+
+/// `H(root)`, from the memo or hashed into it.
+fn root_point(root: &[u8; 32]) -> blst_p2_affine {
+    if let Some(point) = locked(&HASHES).get(root) {
         return point;
     }
-    let point = hash_to_g2(msg);
-    locked(&HASHES).insert(key, point);
+    let point = hash_to_g2(root);
+    locked(&HASHES).insert(*root, point);
     point
 }
 
 /// Hashes `root` into the memo unless it is there: work another thread can do
 /// ahead of the checks that will need it. Results never depend on it.
 pub(crate) fn prepare_root(root: &[u8; 32]) {
-    if locked(&HASHES).get(root).is_some() {
-        return;
-    }
-    let point = hash_to_g2(root);
-    locked(&HASHES).insert(*root, point);
+    root_point(root);
 }
 
 /// Decompresses a partial signature into the memo (unless it is there or does

@@ -415,18 +415,17 @@ impl MessageValidator {
                 }
                 s
             });
-            if checks::slot_order_enforced(msg_id.role()) {
-                // Duties per epoch are counted for a message's epoch, under
-                // its first signer, whose slots only go forward: epochs before
-                // the one of the signer's highest slot are never read again.
+            // Duties per epoch are counted for a message's epoch, under its
+            // first signer. Where a signer's slots only go forward, epochs
+            // before the one of its highest slot are never read again.
+            let counted = if checks::slot_order_enforced(msg_id.role()) {
                 let newest = s.max_slot().map_or(slot, |m| m.max(slot)) / spe;
                 s.duty_slots.retain_keys(|e| e >= newest);
-                if epoch >= newest {
-                    s.duty_slots
-                        .get_or_insert_with(epoch, || EpochSlots::new(epoch.saturating_mul(spe)))
-                        .insert(slot);
-                }
+                epoch >= newest
             } else {
+                true
+            };
+            if counted {
                 s.duty_slots
                     .get_or_insert_with(epoch, || EpochSlots::new(epoch.saturating_mul(spe)))
                     .insert(slot);
