@@ -21,6 +21,7 @@
 #![allow(unsafe_code)]
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use blst::min_pk::{PublicKey, Signature};
@@ -33,6 +34,9 @@ const HASH_MEMO_CAPACITY: usize = 1024;
 /// How many prepared partial signatures the process remembers (about 300
 /// bytes each; only [`prepare_partial`] fills it).
 const PARTIAL_MEMO_CAPACITY: usize = 4096;
+/// How many checks that held the process remembers (about 250 bytes each;
+/// only after [`remember_checks`]).
+const VERIFIED_MEMO_CAPACITY: usize = 4096;
 
 /// A bounded first-in, first-out memo.
 struct Memo<K, V> {
@@ -76,6 +80,14 @@ static HASHES: Mutex<Memo<[u8; 32], blst_p2_affine>> = Mutex::new(Memo::new(HASH
 /// Partial signatures decompressed ahead by [`prepare_partial`], by their
 /// compressed bytes.
 static PARTIALS: Mutex<Memo<[u8; 96], Signature>> = Mutex::new(Memo::new(PARTIAL_MEMO_CAPACITY));
+
+/// A check's key: the compressed public key, the 32-byte message, the
+/// compressed signature.
+type CheckKey = ([u8; 48], [u8; 32], [u8; 96]);
+
+/// Single checks that held, when [`remember_checks`] was called. A check is a
+/// pure function of its key, so a remembered one answers as the check would.
+static VERIFIED: Mutex<Memo<CheckKey, ()>> = Mutex::new(Memo::new(VERIFIED_MEMO_CAPACITY));
 
 fn locked<T>(m: &'static Mutex<T>) -> std::sync::MutexGuard<'static, T> {
     // A panic while holding a lock cannot leave a memo wrong for readers
@@ -152,6 +164,52 @@ pub(crate) fn partial_for_interpolation(bytes: &[u8]) -> Result<Signature, blst:
     Signature::from_bytes(bytes)
 }
 
+/// Whether checks that hold are remembered ([`remember_checks`]): only in a
+/// replay, whose other threads make checks ahead of the machine.
+static REMEMBERING: AtomicBool = AtomicBool::new(false);
+
+/// From now on, this process remembers the single checks that hold, so that
+/// a thread that makes a check another made first finds it done
+/// ([`prepare_rebuilt`]). For replays: a live node never calls it, and its
+/// checks then cost no lookups.
+pub(crate) fn remember_checks() {
+    REMEMBERING.store(true, Ordering::Relaxed);
+}
+
+/// Whether a check of `sig` against `pk` and `msg` was made and held. False
+/// when none was remembered, so a caller then checks itself.
+fn known_to_hold(pk: &PublicKey, msg: &[u8], sig: &Signature) -> bool {
+    if !REMEMBERING.load(Ordering::Relaxed) {
+        return false;
+    }
+    let Ok(root) = <[u8; 32]>::try_from(msg) else {
+        return false;
+    };
+    let key = (pk.compress(), root, sig.compress());
+    locked(&VERIFIED).get(&key).is_some()
+}
+
+/// Remembers that the check of `sig` against `pk` and `msg` holds, when
+/// checks are remembered.
+fn remember_holds(pk: &PublicKey, msg: &[u8], sig: &Signature) {
+    if !REMEMBERING.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Ok(root) = <[u8; 32]>::try_from(msg) {
+        locked(&VERIFIED).insert((pk.compress(), root, sig.compress()), ());
+    }
+}
+
+/// Checks `sig` against `pk` and `root` as [`verify_checked_key`] does (which
+/// remembers a check that holds): work another thread can do ahead of the
+/// thread that will make the same check (a replay rebuilding the signatures
+/// the machine will rebuild), skipped when that thread made it first.
+/// Results never depend on it. `pk` must be a checked key (see the module
+/// docs).
+pub(crate) fn prepare_rebuilt(pk: &PublicKey, root: &[u8; 32], sig: &Signature) -> bool {
+    verify_checked_key(pk, root, sig)
+}
+
 /// `−g₁`, the negated G1 generator, in affine form.
 fn negated_generator() -> &'static blst_p1_affine {
     static NEG_G1: OnceLock<blst_p1_affine> = OnceLock::new();
@@ -197,12 +255,19 @@ fn product_is_one(pairs: &[(blst_p2_affine, blst_p1_affine)]) -> bool {
 /// Whether `sig` is the signature of `msg` under `pk`, a key already checked
 /// (see the module docs). The signature is group-checked.
 pub(crate) fn verify_checked_key(pk: &PublicKey, msg: &[u8], sig: &Signature) -> bool {
-    let pk: blst_p1_affine = (*pk).into();
-    let sig: blst_p2_affine = (*sig).into();
-    if key_is_infinity(&pk) || !signature_in_group(&sig) {
+    if known_to_hold(pk, msg, sig) {
+        return true;
+    }
+    let key: blst_p1_affine = (*pk).into();
+    let point: blst_p2_affine = (*sig).into();
+    if key_is_infinity(&key) || !signature_in_group(&point) {
         return false;
     }
-    product_is_one(&[(message_point(msg), pk), (sig, *negated_generator())])
+    let holds = product_is_one(&[(message_point(msg), key), (point, *negated_generator())]);
+    if holds {
+        remember_holds(pk, msg, sig);
+    }
+    holds
 }
 
 /// One item of a weighted batch: a checked key, its message, its signature and

@@ -5,7 +5,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use ssv_protocol::trace::{describe_input, Divergence, Record, Replayer, TraceError, TraceReader};
+use ssv_protocol::trace::{
+    describe_input, Divergence, Preparer, RebuildCheck, Record, Replayer, TraceError, TraceReader,
+};
 
 /// How to replay.
 #[derive(Clone, Debug, Default)]
@@ -110,13 +112,20 @@ pub fn replay_file(
         });
     }
     // The trace is read (decompressed, decoded) on a thread of its own, which
-    // also hashes the roots of partial signatures ahead (`prepare`), at most
-    // READ_AHEAD records before the machine; the machine's thread only feeds.
+    // also does the work `Preparer` finds for each record ahead (hashing roots,
+    // decompressing partials), at most READ_AHEAD records before the machine;
+    // a third thread runs the signature rebuilds and checks it finds, which
+    // the machine then finds done. The machine's thread only feeds.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Option<Record>, TraceError>>(READ_AHEAD);
+    let (checks_tx, checks_rx) = std::sync::mpsc::channel::<RebuildCheck>();
+    let mut preparer = Preparer::new(&h.registry);
     let read_ahead = std::thread::spawn(move || loop {
         let next = reader.next_record();
         if let Ok(Some(rec)) = &next {
-            ssv_protocol::trace::prepare(&rec.input);
+            for check in preparer.prepare(&rec.input) {
+                // A closed channel: the checker stopped; the machine checks.
+                let _ = checks_tx.send(check);
+            }
         }
         let last = !matches!(next, Ok(Some(_)));
         // A closed channel: the replay stopped early.
@@ -124,11 +133,20 @@ pub fn replay_file(
             break;
         }
     });
+    // Ends when the reader ends (its sender dropped).
+    let checker = std::thread::spawn(move || {
+        for check in checks_rx {
+            check.run();
+        }
+    });
     let outcome = feed_records(&h, &mut replayer, rx, opts, out, started);
     // The reader ends at the trace's end or when `feed_records` drops the
     // receiver; a panic there would be a bug in decoding, reported as such.
     if read_ahead.join().is_err() {
         return Err("the trace reader thread panicked".into());
+    }
+    if checker.join().is_err() {
+        return Err("the replay's signature-check thread panicked".into());
     }
     outcome
 }

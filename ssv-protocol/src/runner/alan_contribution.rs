@@ -161,15 +161,29 @@ impl AlanContributionRunner {
             return Ok(());
         }
         let by_root: BTreeMap<[u8; 32], u64> = expected.iter().map(|(s, r)| (*r, *s)).collect();
+        // A validator's proofs of several subnets are checked in one batch
+        // (one final exponentiation); when it fails, one by one as before.
+        let wanted: Vec<(u64, [u8; 32])> = roots
+            .iter()
+            .filter(|root| by_root.contains_key(*root))
+            .map(|root| (duty.validator_index, *root))
+            .collect();
+        let batch = self.base.reconstruct_batch(Phase::Pre, &wanted);
         let mut selected = Vec::new();
         for root in &roots {
             let Some(subnet) = by_root.get(root).copied() else {
                 continue;
             };
-            let proof = self
-                .base
-                .reconstruct(Phase::Pre, duty.validator_index, root, &roots)
-                .map_err(RunnerError::Reconstruct)?;
+            let proof = match batch
+                .as_ref()
+                .and_then(|b| b.get(&(duty.validator_index, *root)))
+            {
+                Some(proof) => *proof,
+                None => self
+                    .base
+                    .reconstruct(Phase::Pre, duty.validator_index, root, &roots)
+                    .map_err(RunnerError::Reconstruct)?,
+            };
             self.checked.insert(subnet);
             if self.base.setup.selection.is_sync_aggregator(&proof) {
                 selected.push((subnet, proof));

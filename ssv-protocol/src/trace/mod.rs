@@ -35,7 +35,7 @@ mod replay;
 pub use digest::OutputDigest;
 pub use file::{frame_payloads, Record, TraceReader, TraceWriter};
 pub use header::{SelectionKind, TraceHeader, ValueChecksKind};
-pub use prepare::prepare;
+pub use prepare::{prepare, Preparer, RebuildCheck};
 pub use recorder::MemoryRecorder;
 pub use replay::{describe_input, Divergence, Replayer};
 
