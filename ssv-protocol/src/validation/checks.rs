@@ -263,8 +263,8 @@ pub fn consensus_state(
         return Ok(());
     }
     match q.msg_type {
-        0 => match s.proposal {
-            Some(root) if root != full_data_root => Err(E::DifferentProposalData),
+        0 => match s.proposal.as_deref() {
+            Some(root) if *root != full_data_root => Err(E::DifferentProposalData),
             Some(_) => Err(E::DuplicatedMessage),
             None => Ok(()),
         },

@@ -438,7 +438,7 @@ impl MessageValidator {
                         2 if m.operator_ids.len() > 1 => {
                             slot_state.decided.insert(m.operator_ids.clone());
                         }
-                        0 => slot_state.proposal = Some(full_data_root),
+                        0 => slot_state.proposal = Some(Box::new(full_data_root)),
                         1 => slot_state.prepare = true,
                         2 => slot_state.commit = true,
                         _ => slot_state.round_change = true,
