@@ -256,8 +256,10 @@ mod tests {
     #[test]
     fn a_slot_state_stays_four_words() {
         assert_eq!(std::mem::size_of::<SlotState>(), 32);
-        let mut s = SlotState::default();
-        s.proposal = Some(Box::new([1; 32]));
+        let mut s = SlotState {
+            proposal: Some(Box::new([1; 32])),
+            ..SlotState::default()
+        };
         s.enter_round(2);
         assert_eq!(s.proposal, None);
     }
