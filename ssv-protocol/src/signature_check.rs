@@ -169,9 +169,10 @@ pub(crate) fn partial_for_interpolation(bytes: &[u8]) -> Result<Signature, blst:
 static REMEMBERING: AtomicBool = AtomicBool::new(false);
 
 /// From now on, this process remembers the single checks that hold, so that
-/// a thread that makes a check another made first finds it done
-/// ([`prepare_rebuilt`]). For replays: a live node never calls it, and its
-/// checks then cost no lookups.
+/// a thread that makes a check another made first finds it done (a replay's
+/// checker thread rebuilds and checks the signatures the machine will
+/// rebuild). For replays: a live node never calls it, and its checks then
+/// cost no lookups.
 pub(crate) fn remember_checks() {
     REMEMBERING.store(true, Ordering::Relaxed);
 }
@@ -198,16 +199,6 @@ fn remember_holds(pk: &PublicKey, msg: &[u8], sig: &Signature) {
     if let Ok(root) = <[u8; 32]>::try_from(msg) {
         locked(&VERIFIED).insert((pk.compress(), root, sig.compress()), ());
     }
-}
-
-/// Checks `sig` against `pk` and `root` as [`verify_checked_key`] does (which
-/// remembers a check that holds): work another thread can do ahead of the
-/// thread that will make the same check (a replay rebuilding the signatures
-/// the machine will rebuild), skipped when that thread made it first.
-/// Results never depend on it. `pk` must be a checked key (see the module
-/// docs).
-pub(crate) fn prepare_rebuilt(pk: &PublicKey, root: &[u8; 32], sig: &Signature) -> bool {
-    verify_checked_key(pk, root, sig)
 }
 
 /// `−g₁`, the negated G1 generator, in affine form.
@@ -253,7 +244,9 @@ fn product_is_one(pairs: &[(blst_p2_affine, blst_p1_affine)]) -> bool {
 }
 
 /// Whether `sig` is the signature of `msg` under `pk`, a key already checked
-/// (see the module docs). The signature is group-checked.
+/// (see the module docs). The signature is group-checked. After
+/// [`remember_checks`], a check that held is remembered and answered from
+/// memory the next time, on any thread.
 pub(crate) fn verify_checked_key(pk: &PublicKey, msg: &[u8], sig: &Signature) -> bool {
     if known_to_hold(pk, msg, sig) {
         return true;

@@ -8,7 +8,7 @@ use blst::min_pk::PublicKey;
 
 use crate::node::{Input, Registry};
 use crate::signature_check::{
-    partial_for_interpolation, prepare_partial, prepare_rebuilt, prepare_root,
+    partial_for_interpolation, prepare_partial, prepare_root, verify_checked_key,
 };
 use crate::threshold::{public_key_from_bytes, reconstruct_signature};
 use crate::wire::{PartialSignatureMessages, SignedSsvMessage, SsvMsgType};
@@ -152,7 +152,7 @@ impl RebuildCheck {
             })
             .collect();
         match partials.and_then(|p| reconstruct_signature(&p).ok()) {
-            Some(sig) => prepare_rebuilt(&self.key, &self.root, &sig),
+            Some(sig) => verify_checked_key(&self.key, &self.root, &sig),
             None => false,
         }
     }
