@@ -240,6 +240,18 @@ fn decided_with_same_signers() {
         judge(&mut v, NOW, &topic(), &decided),
         E::DecidedWithSameSigners,
     );
+    // Other signer sets of the same slot are new, each once.
+    for signers in [&[1, 2, 4][..], &[1, 2, 3, 4], &[2, 3, 4]] {
+        let other = consensus_with(qbft(2, 1, value_root()), signers, VALUE.to_vec());
+        assert!(
+            accepted(&judge(&mut v, NOW, &topic(), &other)),
+            "{signers:?}"
+        );
+        expect(
+            judge(&mut v, NOW, &topic(), &other),
+            E::DecidedWithSameSigners,
+        );
+    }
 }
 #[test]
 fn estimated_round_not_in_allowed_spread() {

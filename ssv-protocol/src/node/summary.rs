@@ -80,13 +80,16 @@ impl Node {
         let validator_requests: usize =
             self.validators.values().map(|m| m.pending_requests()).sum();
         let (slot_states, duty_slots) = self.validator.slot_state_len();
+        let (slot_room, committee_signers) = self.validator.slot_capacity();
         let mut out = vec![
             ("requests in flight", self.pending.len()),
             ("requests held", self.held.len()),
             ("early messages", self.early.values().map(Vec::len).sum()),
             ("deadlines", self.deadlines.len()),
             ("validation signer states", self.validator.state_len()),
+            ("validation committee signer states", committee_signers),
             ("validation slot states", slot_states),
+            ("validation slot room", slot_room),
             ("validation duty slots", duty_slots),
             ("committee runners", runners),
             ("committee machine requests", committee_requests),

@@ -243,7 +243,7 @@ pub fn consensus_syntax(
 /// Stage C, stateful rules, for one signer's state at the message's slot.
 pub fn consensus_state(
     c: &Consensus,
-    signers: &[u64],
+    signer_set: u64,
     slot: Option<&SlotState>,
     full_data_root: [u8; 32],
 ) -> Result<(), E> {
@@ -253,7 +253,7 @@ pub fn consensus_state(
         return Err(E::RoundAlreadyAdvanced);
     }
     if c.decided {
-        return if s.decided.contains(signers) {
+        return if s.decided.contains(signer_set) {
             Err(E::DecidedWithSameSigners)
         } else {
             Ok(())

@@ -84,7 +84,7 @@ pub use checks::{
     estimated_round, round_cut_off, MAX_ENCODED_MSG_SIZE, MAX_PARTIAL_DATA_SIZE, MAX_SSV_DATA_SIZE,
 };
 pub use error::{Action, ValidationError};
-pub use state::{DecidedSets, EpochSlots, SignerState, SlotState, STATE_TTL_SLOTS};
+pub use state::{signer_mask, DecidedSets, EpochSlots, SignerState, SlotState, STATE_TTL_SLOTS};
 pub use view::{CommitteeInfo, KnownDuties, NetworkView, SlotClock, ValidatorInfo};
 
 use crate::wire::{
@@ -264,6 +264,21 @@ impl MessageValidator {
             })
     }
 
+    /// How many per-slot states the held signer states have room for, and how
+    /// many of those signer states are under committee message IDs
+    /// (diagnostics for memory: room beyond the slots held is reserved).
+    pub fn slot_capacity(&self) -> (usize, usize) {
+        self.state.values().flat_map(BTreeMap::iter).fold(
+            (0, 0),
+            |(room, committee), ((id, _), s)| {
+                (
+                    room + s.slots.capacity(),
+                    committee + usize::from(id.role() == Role::Committee),
+                )
+            },
+        )
+    }
+
     fn signer_state(&self, peer: &[u8], msg_id: MessageId, signer: u64) -> Option<&SignerState> {
         self.state.get(peer).and_then(|p| p.get(&(msg_id, signer)))
     }
@@ -325,6 +340,8 @@ impl MessageValidator {
         let exec = checks::lookup(&m, role, topic, &view)?;
         let msg_id = m.ssv_message.msg_id;
         let first_signer = m.operator_ids.first().copied().unwrap_or_default();
+        // The signers as positions in the committee (decided messages' sets).
+        let signer_set = state::signer_mask(&exec.committee.operators, &m.operator_ids);
         let (payload, slot, full_data_root) = match m.ssv_message.msg_type {
             SsvMsgType::Consensus => {
                 let c = checks::consensus_syntax(&m, role, exec.committee)?;
@@ -343,7 +360,7 @@ impl MessageValidator {
                     let s = self
                         .signer_state(peer, msg_id, *signer)
                         .and_then(|s| s.slots.get(slot));
-                    checks::consensus_state(&c, &m.operator_ids, s, root)?;
+                    checks::consensus_state(&c, signer_set, s, root)?;
                 }
                 let elapsed = now_ms.saturating_sub(view.clock.slot_start(slot));
                 if c.msg.round > checks::estimated_round(elapsed) + 1 {
@@ -380,7 +397,7 @@ impl MessageValidator {
         if !valid {
             return Err(E::SignatureVerification);
         }
-        self.record(&m, &payload, slot, full_data_root, peer);
+        self.record(&m, &payload, slot, full_data_root, signer_set, peer);
         Ok(ValidatedMessage {
             signed: m,
             payload,
@@ -395,6 +412,7 @@ impl MessageValidator {
         payload: &Payload,
         slot: u64,
         full_data_root: [u8; 32],
+        signer_set: u64,
         peer: &[u8],
     ) {
         let epoch = self.view.clock.epoch(slot);
@@ -436,7 +454,7 @@ impl MessageValidator {
                     slot_state.enter_round(q.round);
                     match q.msg_type {
                         2 if m.operator_ids.len() > 1 => {
-                            slot_state.decided.insert(m.operator_ids.clone());
+                            slot_state.decided.insert(signer_set);
                         }
                         0 => slot_state.proposal = Some(Box::new(full_data_root)),
                         1 => slot_state.prepare = true,

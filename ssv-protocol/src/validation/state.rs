@@ -2,8 +2,6 @@
 //! the round reached and the message kinds seen, the decided signer sets, the
 //! partial-signature messages; and the slots with messages per epoch.
 
-use std::collections::BTreeSet;
-
 /// How many slots of state are kept (ssv: SlotsPerEpoch + LateSlotAllowance = 34).
 pub const STATE_TTL_SLOTS: u64 = 34;
 
@@ -43,24 +41,27 @@ impl SlotState {
     }
 }
 
-/// The signer sets of the decided messages seen in one slot: none for most
-/// signers and slots, so the set is boxed only once there is one (a slot's
-/// state is kept for every signer for 34 slots; an empty `BTreeSet` inline
-/// would cost each of them 16 bytes more).
+/// The signer sets of the decided messages seen in one slot, each as a
+/// [`signer_mask`]: none for most signers and slots, so the list is boxed only
+/// once there is one (a slot's state is kept for every signer for 34 slots).
+/// As a set of operator-ID lists each decided message cost every one of its
+/// signers a tree node and a list, about 330 bytes; a mask costs 8.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-// Boxed on purpose: 8 bytes inline instead of an empty set's 24.
+// Boxed on purpose: 8 bytes inline instead of an empty list's 24.
 #[allow(clippy::box_collection)]
-pub struct DecidedSets(Option<Box<BTreeSet<Vec<u64>>>>);
+pub struct DecidedSets(Option<Box<Vec<u64>>>);
 
 impl DecidedSets {
-    /// Whether this signer set was seen.
-    pub fn contains(&self, signers: &[u64]) -> bool {
-        self.0.as_ref().is_some_and(|s| s.contains(signers))
+    /// Whether this signer set (a [`signer_mask`]) was seen.
+    pub fn contains(&self, mask: u64) -> bool {
+        self.0.as_ref().is_some_and(|s| s.contains(&mask))
     }
 
-    /// Remembers a signer set.
-    pub fn insert(&mut self, signers: Vec<u64>) {
-        self.0.get_or_insert_with(Box::default).insert(signers);
+    /// Remembers a signer set (a [`signer_mask`]).
+    pub fn insert(&mut self, mask: u64) {
+        if !self.contains(mask) {
+            self.0.get_or_insert_with(Box::default).push(mask);
+        }
     }
 
     /// How many sets were seen.
@@ -72,6 +73,19 @@ impl DecidedSets {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// A set of a committee's operators as a bitmask of their positions in its
+/// sorted operator list (as the reference node keys the signer sets it has
+/// seen: a bitmask by committee position). Signers outside `committee` add
+/// nothing (validation has refused them before). A committee has at most 13
+/// operators; past 64 positions would share bits, which could only make a
+/// decided message with a new signer set look seen, and so be ignored.
+pub fn signer_mask(committee: &[u64], signers: &[u64]) -> u64 {
+    signers
+        .iter()
+        .filter_map(|id| committee.binary_search(id).ok())
+        .fold(0, |mask, pos| mask | 1 << (pos % 64))
 }
 
 /// Values by slot (or epoch) in a list sorted by key. A signer's state holds
@@ -152,6 +166,11 @@ impl<V> SlotMap<V> {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// How many entries fit without growing.
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity()
     }
 }
 
@@ -262,6 +281,37 @@ mod tests {
         };
         s.enter_round(2);
         assert_eq!(s.proposal, None);
+    }
+
+    /// Masks of a 13-operator committee (IDs neither contiguous nor from 1)
+    /// are equal exactly when the signer sets are, and the decided sets
+    /// remember each once.
+    #[test]
+    fn signer_masks_tell_signer_sets_apart() {
+        use super::{signer_mask, DecidedSets};
+        let committee: Vec<u64> = (0..13).map(|i| 7 + i * i * 3).collect();
+        let mut seen: std::collections::BTreeMap<u64, Vec<u64>> = Default::default();
+        let mut decided = DecidedSets::default();
+        for bits in 1u32..(1 << 13) {
+            let signers: Vec<u64> = (0..13)
+                .filter(|i| bits & (1 << i) != 0)
+                .map(|i| committee[i])
+                .collect();
+            let mask = signer_mask(&committee, &signers);
+            assert_eq!(seen.insert(mask, signers.clone()), None, "{signers:?}");
+            if bits % 97 == 0 {
+                assert!(!decided.contains(mask));
+                decided.insert(mask);
+                decided.insert(mask);
+                assert!(decided.contains(mask));
+            }
+        }
+        assert_eq!(
+            decided.len(),
+            (1..(1 << 13)).filter(|b| b % 97 == 0).count()
+        );
+        // An ID outside the committee adds nothing.
+        assert_eq!(signer_mask(&committee, &[committee[2], 1]), 1 << 2);
     }
 
     #[test]
