@@ -423,16 +423,19 @@ impl MessageValidator {
             None => self.state.entry(peer.to_vec()).or_default(),
         };
         for signer in &m.operator_ids {
-            let s = peer_state.entry((msg_id, *signer)).or_insert_with(|| {
-                let mut s = SignerState::default();
-                if msg_id.role() == Role::Committee {
-                    // A committee's signers send in most slots: hold the whole
-                    // window from the start (as the reference's 34-slot ring
-                    // does) rather than growing into it slot by slot.
-                    s.slots.reserve(STATE_TTL_SLOTS as usize + 2);
-                }
-                s
-            });
+            let s = peer_state.entry((msg_id, *signer)).or_default();
+            if msg_id.role() == Role::Committee
+                && s.slots.len() >= 2
+                && s.slots.len() == s.slots.capacity()
+                && s.slots.get(slot).is_none()
+            {
+                // The signers of a committee with many validators send in
+                // most slots: at a third slot, hold the whole window (as the
+                // reference's 34-slot ring does) rather than growing into it
+                // slot by slot. One seen in a slot or two of the window (a
+                // committee of few validators) keeps room for two.
+                s.slots.reserve(STATE_TTL_SLOTS as usize + 2);
+            }
             // Duties per epoch are counted for a message's epoch, under its
             // first signer. Where a signer's slots only go forward, epochs
             // before the one of its highest slot are never read again.

@@ -271,7 +271,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// Every signer keeps a slot's state for 34 slots (committee signers
-    /// reserve them up front): its size is most of the validation memory.
+    /// reserve them all from their third slot): its size is most of the validation memory.
     #[test]
     fn a_slot_state_stays_four_words() {
         assert_eq!(std::mem::size_of::<SlotState>(), 32);
