@@ -49,6 +49,7 @@ fn committee(c: u8) -> CommitteeId {
 
 fn chain() -> ChainSpec {
     ChainSpec {
+        sync_subcommittee_size: ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
         genesis_time: 100,
         seconds_per_slot: 12,
         slots_per_epoch: 8,

@@ -81,6 +81,7 @@ impl AggregatorSelection for Selects {
 
 fn chain(version: DataVersion) -> ChainSpec {
     ChainSpec {
+        sync_subcommittee_size: ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
         genesis_time: 0,
         seconds_per_slot: common::SLOT_MS / 1000,
         slots_per_epoch: 32,

@@ -43,6 +43,7 @@ impl ValueChecks for Checks {
 
 fn chain() -> ChainSpec {
     ChainSpec {
+        sync_subcommittee_size: ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
         genesis_time: 1_700_000_000,
         seconds_per_slot: 12,
         slots_per_epoch: 32,

@@ -18,6 +18,7 @@ const B: [u8; 32] = [0xb; 32];
 
 fn chain() -> Arc<ChainSpec> {
     Arc::new(ChainSpec {
+        sync_subcommittee_size: ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
         genesis_time: GENESIS_S,
         seconds_per_slot: 12,
         slots_per_epoch: 32,

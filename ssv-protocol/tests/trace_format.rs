@@ -71,6 +71,8 @@ fn header() -> TraceHeader {
         operator_id: 1,
         network_domain: common::DOMAIN,
         chain: ChainSpec {
+            // A minimal-preset chain's, so the round trip shows it is kept.
+            sync_subcommittee_size: 8,
             genesis_time: 1_700_000_000,
             seconds_per_slot: 12,
             slots_per_epoch: 32,
@@ -323,8 +325,8 @@ fn flipped_bytes_and_newer_versions_are_named() {
             Err(TraceError::NotATrace) => assert!(i < 8),
             Err(TraceError::NewerVersion { found, supported }) => {
                 assert!(i == 8 || i == 9);
-                assert_eq!(supported, 1);
-                assert!(found > 1);
+                assert_eq!(supported, ssv_protocol::trace::FORMAT_VERSION);
+                assert!(found > supported);
             }
             Err(TraceError::Corrupt { offset, .. }) => assert!(offset as usize <= i),
             // A length byte that grew makes the frame reach past the end.
@@ -334,16 +336,17 @@ fn flipped_bytes_and_newer_versions_are_named() {
         }
     }
     let mut newer = full.clone();
-    newer[8..10].copy_from_slice(&2u16.to_le_bytes());
+    let next = ssv_protocol::trace::FORMAT_VERSION + 1;
+    newer[8..10].copy_from_slice(&next.to_le_bytes());
     let err = read_all(&newer).unwrap_err();
     assert_eq!(
         err,
         TraceError::NewerVersion {
-            found: 2,
-            supported: 1
+            found: next,
+            supported: ssv_protocol::trace::FORMAT_VERSION
         }
     );
-    assert!(err.to_string().contains("version 2"));
+    assert!(err.to_string().contains(&format!("version {next}")));
 }
 
 #[test]

@@ -46,6 +46,18 @@ pub fn electra_attestation_from(v: &Value) -> Result<electra::Attestation, JsonE
     })
 }
 
+/// A contribution's bitvector as SSV's type holds it: mainnet's 128 bits. A
+/// chain of a smaller preset (a minimal-preset devnet has 8-member
+/// subcommittees) sends fewer; they are the first bits, the rest zero (the
+/// hash tree root is the same, and submission cuts them back).
+fn sync_bits(mut bytes: Vec<u8>) -> Result<Vec<u8>, JsonError> {
+    if bytes.is_empty() || bytes.len() > 16 {
+        return Err(bits_error("aggregation_bits"));
+    }
+    bytes.resize(16, 0);
+    Ok(bytes)
+}
+
 /// A `SyncCommitteeContribution` from its Beacon API JSON.
 pub fn contribution_from(v: &Value) -> Result<SyncCommitteeContribution, JsonError> {
     Ok(SyncCommitteeContribution {
@@ -53,7 +65,7 @@ pub fn contribution_from(v: &Value) -> Result<SyncCommitteeContribution, JsonErr
         beacon_block_root: root(&bytes(v, &["beacon_block_root"])?),
         subcommittee_index: uint(v, &["subcommittee_index"])?,
         aggregation_bits: ssz_types::BitVector::from_bytes(
-            hex_vec(v, &["aggregation_bits"])?.into(),
+            sync_bits(hex_vec(v, &["aggregation_bits"])?)?.into(),
         )
         .map_err(|_| bits_error("aggregation_bits"))?,
         signature: bls_signature(&bytes(v, &["signature"])?),
@@ -177,5 +189,61 @@ mod tests {
             "aggregation_bits": "0x00", "data": data, "signature": sig,
         }))
         .is_err());
+    }
+
+    /// A minimal-preset chain (8-member sync subcommittees, as Lodestar's dev
+    /// chain runs) sends a contribution's bits as one byte: they are read into
+    /// SSV's 128 bits, keep the hash tree root the chain signs, and are sent
+    /// back as one byte. More than 16 bytes is refused.
+    #[test]
+    fn a_minimal_preset_contribution_keeps_its_root_and_size() {
+        use crate::beacon::submit::{submission_call_on, SubmitBody};
+        use ssv_protocol::beacon::signed::{ContributionAndProof, SignedContributionAndProof};
+        use ssv_protocol::runner::io::{Submission, SubmissionKind};
+        let sig = format!("0x{}", "44".repeat(96));
+        let json = |bits: &str| {
+            json!({
+                "slot": "9", "beacon_block_root": format!("0x{}", "11".repeat(32)),
+                "subcommittee_index": "1", "aggregation_bits": bits, "signature": sig,
+            })
+        };
+        let small = contribution_from(&json("0x81")).unwrap();
+        let full = contribution_from(&json(&format!("0x81{}", "00".repeat(15)))).unwrap();
+        assert_eq!(small, full);
+        assert!(small.aggregation_bits.get(0).unwrap() && small.aggregation_bits.get(7).unwrap());
+        assert_eq!(small.aggregation_bits.num_set_bits(), 2);
+        // The chain's own 8-bit vector hashes to the same root.
+        let chain_bits =
+            ssz_types::BitVector::<ssz_types::typenum::U8>::from_bytes(vec![0x81].into()).unwrap();
+        assert_eq!(
+            small.aggregation_bits.tree_hash_root(),
+            chain_bits.tree_hash_root()
+        );
+        assert!(contribution_from(&json(&format!("0x{}", "01".repeat(17)))).is_err());
+        assert!(contribution_from(&json("0x")).is_err());
+
+        // Submitted on that chain, the bits are its one byte again; on
+        // mainnet's preset, all sixteen.
+        let signed = SignedContributionAndProof {
+            message: ContributionAndProof {
+                aggregator_index: 5,
+                contribution: small,
+                selection_proof: bls_signature(&[7u8; 96]),
+            },
+            signature: bls_signature(&[8u8; 96]),
+        };
+        let s = Submission {
+            kind: SubmissionKind::ContributionAndProof,
+            version: DataVersion::Altair,
+            validator_index: 5,
+            root: [0; 32],
+            ssz: signed.as_ssz_bytes(),
+        };
+        let sent = |size| match submission_call_on(&s, size).unwrap().body {
+            SubmitBody::Json(v) => v[0]["message"]["contribution"]["aggregation_bits"].clone(),
+            SubmitBody::Ssz(_) => panic!("json body expected"),
+        };
+        assert_eq!(sent(8), "0x81");
+        assert_eq!(sent(128), format!("0x81{}", "00".repeat(15)));
     }
 }

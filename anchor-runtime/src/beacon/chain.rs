@@ -10,11 +10,11 @@ use ssv_protocol::beacon::consensus_data::DataVersion;
 use ssv_protocol::beacon::phase0::{AttestationData, Checkpoint};
 use ssv_protocol::beacon::signed::root;
 use ssv_protocol::node::BeaconMetadata;
-use ssv_protocol::runner::chain::{ChainSpec, Fork};
+use ssv_protocol::runner::chain::{ChainSpec, Fork, SYNC_SUBCOMMITTEE_SIZE};
 use ssv_protocol::runner::io::{FetchedBlock, Submission};
 
 use super::client::{BeaconClient, BeaconError};
-use super::submit::{submission_call, SubmitBody, FORK_NAMES};
+use super::submit::{submission_call_on, SubmitBody, FORK_NAMES};
 use crate::json_path::{bytes, data_array, field, uint, JsonError};
 
 /// The chain spec from `/eth/v1/config/spec` and the genesis answer: slot
@@ -58,7 +58,19 @@ pub fn chain_spec_from(
         slots_per_epoch: uint(data, &["SLOTS_PER_EPOCH"])?,
         genesis_validators_root,
         forks,
+        sync_subcommittee_size: sync_subcommittee_size(spec).unwrap_or(SYNC_SUBCOMMITTEE_SIZE),
     })
+}
+
+/// `SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT` of a spec answer,
+/// where both are there and the quotient fits SSV's 128-bit contribution
+/// bitvector (mainnet: 128; minimal preset: 8).
+pub fn sync_subcommittee_size(spec: &Value) -> Option<u64> {
+    let data = field(spec, &["data"]).ok()?;
+    let size = uint(data, &["SYNC_COMMITTEE_SIZE"]).ok()?;
+    let subnets = uint(data, &["SYNC_COMMITTEE_SUBNET_COUNT"]).ok()?;
+    let per = size.checked_div(subnets)?;
+    (1..=SYNC_SUBCOMMITTEE_SIZE).contains(&per).then_some(per)
 }
 
 fn checkpoint(v: &Value, name: &str) -> Result<Checkpoint, JsonError> {
@@ -101,11 +113,12 @@ impl BeaconClient {
     pub async fn chain_spec(&self) -> Result<ChainSpec, BeaconError> {
         let genesis = self.genesis().await?;
         let spec = self.call(Method::GET, "/eth/v1/config/spec", None).await?;
-        Ok(chain_spec_from(
-            &spec,
-            genesis.time,
-            genesis.validators_root,
-        )?)
+        let chain = chain_spec_from(&spec, genesis.time, genesis.validators_root)?;
+        self.sync_subcommittee_size.store(
+            chain.sync_subcommittee_size,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        Ok(chain)
     }
 
     /// The attestation data for `slot` (committee index 0: from Electra on the
@@ -169,7 +182,10 @@ impl BeaconClient {
 
     /// Publishes a signed object.
     pub async fn submit(&self, s: &Submission) -> Result<(), String> {
-        let call = submission_call(s).map_err(|e| e.to_string())?;
+        let size = self
+            .sync_subcommittee_size
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let call = submission_call_on(s, size).map_err(|e| e.to_string())?;
         match call.body {
             SubmitBody::Json(body) => self
                 .send(
@@ -215,6 +231,17 @@ mod tests {
         assert_eq!(c.forks.len(), 1);
         assert_eq!(c.forks[0].version, DataVersion::Altair);
         assert_eq!(c.forks[0].fork_version, [1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn sync_subcommittee_size_of_each_preset() {
+        let spec = |size: &str, subnets: &str| json!({"data": {"SYNC_COMMITTEE_SIZE": size, "SYNC_COMMITTEE_SUBNET_COUNT": subnets}});
+        assert_eq!(sync_subcommittee_size(&spec("512", "4")), Some(128));
+        assert_eq!(sync_subcommittee_size(&spec("32", "4")), Some(8));
+        // Zero subnets, or more than SSV's 128 bits: not taken.
+        assert_eq!(sync_subcommittee_size(&spec("32", "0")), None);
+        assert_eq!(sync_subcommittee_size(&spec("1024", "4")), None);
+        assert_eq!(sync_subcommittee_size(&json!({"data": {}})), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The beacon nodes over the standard Beacon API: several endpoints, the last
 //! one that answered tried first; JSON calls; the `head` event stream.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
@@ -45,6 +45,9 @@ pub struct BeaconClient {
     urls: Vec<String>,
     http: reqwest::Client,
     current: AtomicUsize,
+    /// Members of the chain's sync subcommittees, from its spec (mainnet's
+    /// 128 until [`chain_spec`](Self::chain_spec) reads it).
+    pub(super) sync_subcommittee_size: AtomicU64,
 }
 
 impl BeaconClient {
@@ -61,6 +64,9 @@ impl BeaconClient {
                 .collect(),
             http,
             current: AtomicUsize::new(0),
+            sync_subcommittee_size: AtomicU64::new(
+                ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
+            ),
         }
     }
 

@@ -13,6 +13,7 @@ use ssv_protocol::beacon::signed::{
     SignedAggregateAndProof, SignedContributionAndProof, SignedElectraAggregateAndProof,
     SignedValidatorRegistration, SingleAttestation, SyncCommitteeMessage,
 };
+use ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE;
 use ssv_protocol::runner::io::{Submission, SubmissionKind};
 use ssz::{Decode, Encode};
 
@@ -116,18 +117,35 @@ fn electra_attestation_json(a: &electra::Attestation) -> Value {
     })
 }
 
-fn contribution_json(c: &SyncCommitteeContribution) -> Value {
+/// A contribution's JSON for a chain whose sync subcommittees have
+/// `subcommittee_size` members: its bitvector is that many bits (a
+/// minimal-preset chain has 8), where SSV's type holds mainnet's 128 with the
+/// rest zero. Both have the same hash tree root (one chunk, zero-padded), so
+/// the signatures over it hold either way.
+fn contribution_json(c: &SyncCommitteeContribution, subcommittee_size: u64) -> Value {
+    let mut bits = c.aggregation_bits.as_ssz_bytes();
+    bits.truncate(subcommittee_size.div_ceil(8).clamp(1, bits.len() as u64) as usize);
     json!({
         "slot": c.slot.to_string(),
         "beacon_block_root": hex0x(&c.beacon_block_root),
         "subcommittee_index": c.subcommittee_index.to_string(),
-        "aggregation_bits": hex0x(&c.aggregation_bits.as_ssz_bytes()),
+        "aggregation_bits": hex0x(&bits),
         "signature": hex0x(&c.signature),
     })
 }
 
-/// The call that publishes `s`.
+/// The call that publishes `s` on a mainnet-preset chain.
 pub fn submission_call(s: &Submission) -> Result<SubmitCall, SubmitError> {
+    submission_call_on(s, SYNC_SUBCOMMITTEE_SIZE)
+}
+
+/// The call that publishes `s` on a chain whose sync subcommittees have
+/// `sync_subcommittee_size` members (`SYNC_COMMITTEE_SIZE /
+/// SYNC_COMMITTEE_SUBNET_COUNT` of its spec).
+pub fn submission_call_on(
+    s: &Submission,
+    sync_subcommittee_size: u64,
+) -> Result<SubmitCall, SubmitError> {
     let electra = s.version >= DataVersion::Electra;
     let versioned = Some(fork_name(s.version));
     let json_call = |path, body| SubmitCall {
@@ -204,7 +222,7 @@ pub fn submission_call(s: &Submission) -> Result<SubmitCall, SubmitError> {
                 json!([{
                     "message": {
                         "aggregator_index": c.message.aggregator_index.to_string(),
-                        "contribution": contribution_json(&c.message.contribution),
+                        "contribution": contribution_json(&c.message.contribution, sync_subcommittee_size),
                         "selection_proof": hex0x(&c.message.selection_proof),
                     },
                     "signature": hex0x(&c.signature),

@@ -101,6 +101,7 @@ pub struct World {
 /// The chain: 12 s slots, 32-slot epochs, Deneb from genesis.
 pub fn chain() -> ChainSpec {
     ChainSpec {
+        sync_subcommittee_size: ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
         genesis_time: 1_700_000_000,
         seconds_per_slot: SLOT_MS / 1000,
         slots_per_epoch: SLOTS_PER_EPOCH,

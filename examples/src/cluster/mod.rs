@@ -122,6 +122,7 @@ fn splitmix(mut z: u64) -> u64 {
 /// The simulated chain's parameters.
 pub fn chain() -> ChainSpec {
     ChainSpec {
+        sync_subcommittee_size: ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
         genesis_time: 1_700_000_000,
         seconds_per_slot: 12,
         slots_per_epoch: SLOTS_PER_EPOCH,

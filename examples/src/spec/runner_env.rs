@@ -48,6 +48,7 @@ pub fn chain() -> ChainSpec {
         fork_version: [0; 4],
     };
     ChainSpec {
+        sync_subcommittee_size: ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
         genesis_time: GENESIS,
         seconds_per_slot: 12,
         slots_per_epoch: 32,

@@ -49,6 +49,7 @@ pub fn setup() -> Setup {
         operator_id: 1,
         network_domain: [0, 0, 5, 2],
         chain: Arc::new(ChainSpec {
+            sync_subcommittee_size: ssv_protocol::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
             genesis_time: 0,
             seconds_per_slot: 12,
             slots_per_epoch: 32,

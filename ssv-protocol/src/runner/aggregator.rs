@@ -132,7 +132,7 @@ impl AggregatorRunner {
                 _ => {
                     let mut seen = BTreeSet::new();
                     for index in vd.validator_sync_committee_indices.iter() {
-                        let subnet = ChainSpec::sync_subnet(*index);
+                        let subnet = self.base.setup.chain.sync_subnet(*index);
                         if !seen.insert(subnet) {
                             continue;
                         }
@@ -187,7 +187,7 @@ impl AggregatorRunner {
             } else {
                 let entry = contributors.entry(vd.validator_index).or_default();
                 for index in vd.validator_sync_committee_indices.iter() {
-                    let subnet = ChainSpec::sync_subnet(*index);
+                    let subnet = self.base.setup.chain.sync_subnet(*index);
                     entry.insert(
                         *index,
                         self.base.signing_root(
@@ -294,7 +294,7 @@ impl AggregatorRunner {
                             selected.push(Selected::Contributor {
                                 validator: v,
                                 proof,
-                                subnet: ChainSpec::sync_subnet(index),
+                                subnet: self.base.setup.chain.sync_subnet(index),
                             });
                         }
                     }

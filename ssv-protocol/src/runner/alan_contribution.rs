@@ -23,9 +23,7 @@ use crate::consensus::SsvSignedMessage;
 use crate::duty::value_check::ValueCheckError;
 use crate::runner::aggregation_objects::{contribution_submission, sync_selection_root};
 use crate::runner::base::{Base, Phase, Step};
-use crate::runner::chain::{
-    ChainSpec, DOMAIN_CONTRIBUTION_AND_PROOF, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
-};
+use crate::runner::chain::{DOMAIN_CONTRIBUTION_AND_PROOF, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF};
 use crate::runner::duty::Duty;
 use crate::runner::error::RunnerError;
 use crate::runner::io::{AggregationNeeds, Request, RequestId, Response, SignItem};
@@ -81,7 +79,7 @@ impl AlanContributionRunner {
         duty.validator_sync_committee_indices
             .iter()
             .map(|index| {
-                let subnet = ChainSpec::sync_subnet(*index);
+                let subnet = self.base.setup.chain.sync_subnet(*index);
                 let root = self.base.signing_root(
                     DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
                     epoch,
@@ -100,7 +98,7 @@ impl AlanContributionRunner {
         let v = duty.validator_index;
         let mut items = Vec::new();
         for index in duty.validator_sync_committee_indices.iter() {
-            let subnet = ChainSpec::sync_subnet(*index);
+            let subnet = self.base.setup.chain.sync_subnet(*index);
             let item = self
                 .base
                 .sign_item(

@@ -34,6 +34,9 @@ pub const DOMAIN_APPLICATION_BUILDER: DomainType = [0, 0, 0, 1];
 pub const SYNC_COMMITTEE_SIZE: u64 = 512;
 /// `SYNC_COMMITTEE_SUBNET_COUNT`.
 pub const SYNC_COMMITTEE_SUBNET_COUNT: u64 = 4;
+/// Members of a sync subcommittee on mainnet's preset
+/// (`SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT`).
+pub const SYNC_SUBCOMMITTEE_SIZE: u64 = SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
 /// `TARGET_AGGREGATORS_PER_COMMITTEE`.
 pub const TARGET_AGGREGATORS_PER_COMMITTEE: u64 = 16;
 /// `TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE`.
@@ -63,6 +66,11 @@ pub struct ChainSpec {
     pub genesis_validators_root: [u8; 32],
     /// The fork schedule, in ascending epochs; the first entry starts at 0.
     pub forks: Vec<Fork>,
+    /// Members of a sync subcommittee: [`SYNC_SUBCOMMITTEE_SIZE`] on mainnet's
+    /// preset, 8 on the minimal preset of local dev chains. It maps a sync
+    /// committee seat to its subnet. (Aggregator selection keeps mainnet's
+    /// modulus: on a smaller preset its aggregators are a subset of the chain's.)
+    pub sync_subcommittee_size: u64,
 }
 
 impl ChainSpec {
@@ -125,7 +133,7 @@ impl ChainSpec {
     }
 
     /// The sync-committee subnet of a validator's position in the sync committee.
-    pub fn sync_subnet(position: u64) -> u64 {
-        position / (SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT)
+    pub fn sync_subnet(&self, position: u64) -> u64 {
+        position / self.sync_subcommittee_size.max(1)
     }
 }

@@ -23,7 +23,7 @@
 //! use ssv_protocol::runner::chain::ChainSpec;
 //! use ssv_protocol::scheduler::{Input, Output, Scheduler, SchedulerConfig};
 //! # let chain = ChainSpec { genesis_time: 0, seconds_per_slot: 12, slots_per_epoch: 32,
-//! #     genesis_validators_root: [0; 32], forks: vec![] };
+//! #     genesis_validators_root: [0; 32], forks: vec![], sync_subcommittee_size: 128 };
 //! let mut s = Scheduler::new(SchedulerConfig::new(Arc::new(chain)));
 //! let now = qbft_core::Timestamp(0);
 //! s.handle(now, Input::Tick);

@@ -41,6 +41,7 @@ pub fn h(label: &str, n: u64) -> [u8; 32] {
 /// The chain's parameters.
 pub fn chain_spec() -> ChainSpec {
     ChainSpec {
+        sync_subcommittee_size: crate::runner::chain::SYNC_SUBCOMMITTEE_SIZE,
         genesis_time: 1_700_000_000,
         seconds_per_slot: 12,
         slots_per_epoch: SLOTS_PER_EPOCH,

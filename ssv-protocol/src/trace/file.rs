@@ -225,10 +225,11 @@ impl<R: Read> TraceReader<R> {
             });
         }
         let mut d = Dec::new(&block);
-        let header = TraceHeader::decode(&mut d).map_err(|e| TraceError::Corrupt {
-            offset: header_offset,
-            what: format!("header, byte {} of the frame: {}", e.pos, e.what),
-        })?;
+        let header =
+            TraceHeader::decode_format(&mut d, version).map_err(|e| TraceError::Corrupt {
+                offset: header_offset,
+                what: format!("header, byte {} of the frame: {}", e.pos, e.what),
+            })?;
         Ok(TraceReader {
             src,
             offset,

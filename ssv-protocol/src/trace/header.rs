@@ -115,13 +115,19 @@ impl TraceHeader {
         e.fixed(&self.start_digest);
     }
 
-    /// Decodes a header.
+    /// Decodes a header of this build's format version.
     pub fn decode(d: &mut Dec<'_>) -> Result<Self, DecodeError> {
+        Self::decode_format(d, super::FORMAT_VERSION)
+    }
+
+    /// Decodes a header written in format `version` (1: no sync
+    /// subcommittee size, which was mainnet's 128).
+    pub fn decode_format(d: &mut Dec<'_>, version: u16) -> Result<Self, DecodeError> {
         let software = d.str("software")?;
         let network = d.str("network")?;
         let operator_id = d.var("operator id")?;
         let network_domain = d.array("network domain")?;
-        let chain = decode_chain(d)?;
+        let chain = decode_chain(d, version)?;
         let at = d.pos();
         let roles = match d.u8("roles")? {
             0 => RoleFork::Alan,
@@ -185,9 +191,10 @@ fn encode_chain(e: &mut Enc, c: &ChainSpec) {
         e.var(f.version.to_u64());
         e.fixed(&f.fork_version);
     }
+    e.var(c.sync_subcommittee_size);
 }
 
-fn decode_chain(d: &mut Dec<'_>) -> Result<ChainSpec, DecodeError> {
+fn decode_chain(d: &mut Dec<'_>, version: u16) -> Result<ChainSpec, DecodeError> {
     let genesis_time = d.var("genesis time")?;
     let seconds_per_slot = d.var("seconds per slot")?;
     let slots_per_epoch = d.var("slots per epoch")?;
@@ -204,12 +211,18 @@ fn decode_chain(d: &mut Dec<'_>) -> Result<ChainSpec, DecodeError> {
             fork_version,
         });
     }
+    let sync_subcommittee_size = if version >= 2 {
+        d.var("sync subcommittee size")?
+    } else {
+        crate::runner::chain::SYNC_SUBCOMMITTEE_SIZE
+    };
     Ok(ChainSpec {
         genesis_time,
         seconds_per_slot,
         slots_per_epoch,
         genesis_validators_root,
         forks,
+        sync_subcommittee_size,
     })
 }
 

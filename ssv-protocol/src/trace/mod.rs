@@ -41,8 +41,9 @@ pub use replay::{describe_input, Divergence, Replayer};
 
 /// The first bytes of every trace file.
 pub const MAGIC: &[u8; 8] = b"SSVTRACE";
-/// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes and the newest it reads (2: the
+/// chain's sync subcommittee size is in the header; 1 is still read).
+pub const FORMAT_VERSION: u16 = 2;
 /// The largest frame, raw or compressed (a gossip message is at most 9.6 MB).
 pub const MAX_FRAME: usize = 32 * 1024 * 1024;
 
