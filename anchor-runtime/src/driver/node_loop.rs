@@ -480,8 +480,13 @@ impl Driver {
                                 .increment(1);
                         }
                         // Every operator of the committee submits the same
-                        // object; the beacon node takes the first.
-                        Err(e) if e.contains("ALREADY_KNOWN") => {
+                        // object; the beacon node takes the first (Lodestar
+                        // answers the others' aggregates and contributions
+                        // with a gossip `PublishError.Duplicate`).
+                        Err(e)
+                            if e.contains("ALREADY_KNOWN")
+                                || e.contains("PublishError.Duplicate") =>
+                        {
                             tracing::debug!(kind = %kind, validator = s.validator_index, "already known to the beacon node");
                             metrics::counter!("ssv_submissions_total", "kind" => kind, "outcome" => "known")
                                 .increment(1);

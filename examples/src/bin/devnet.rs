@@ -8,8 +8,10 @@
 //! minutes with 4 s slots), SIGKILLs one operator half way, reads back from the beacon chain
 //! which of the shared validators' attestations and sync-committee messages
 //! were included after the warm-up, prints the QBFT start-to-decided p50 and
-//! p99 from the nodes' metrics, and exits 0 only when at least 90% of the
-//! duties were included. Its last line: `duties: X/Y included`.
+//! p99 from the nodes' metrics and the aggregates and sync contributions
+//! submitted, and exits 0 only when at least 90% of the duties were included
+//! and both kinds of aggregation were submitted. Its last line: `duties: X/Y
+//! included`.
 //!
 //! `--record DIR` has operator 1's node record a trace of its inputs to
 //! `DIR/operator-1.trace` (`anchor-runtime node --record`); at the end the
@@ -23,7 +25,7 @@ use anchor_runtime::beacon::BeaconClient;
 use anchor_runtime::devnet::target_dir;
 use examples::devnet::inclusion::{fetch_blocks, tally};
 use examples::devnet::latency::{self, decided_buckets};
-use examples::devnet::watch::{head_slot, scrape, status_line, Duties};
+use examples::devnet::watch::{head_slot, metric_sum, scrape, status_line, Duties};
 use examples::devnet::{setup, OPERATORS};
 
 /// Slots before measuring (2 epochs: the nodes connect and load the registry).
@@ -153,14 +155,26 @@ async fn run(check: bool, record: Option<std::path::PathBuf>) -> Result<bool, St
     let t = tally(&duties, &blocks, WARMUP_SLOTS, MEASURE_END, spe, epp);
     // QBFT latency over the 4 processes (the killed one as last scraped).
     let mut buckets = decided_buckets(&killed_scrape);
+    let mut finals = vec![killed_scrape.clone()];
     for (k, op) in net.operators.iter().enumerate() {
         if k != KILLED {
-            latency::add(
-                &mut buckets,
-                &decided_buckets(&scrape(op.metrics_port).await),
-            );
+            let s = scrape(op.metrics_port).await;
+            latency::add(&mut buckets, &decided_buckets(&s));
+            finals.push(s);
         }
     }
+    let summed = |name: &str, labels: &[&str]| -> f64 {
+        finals.iter().map(|s| metric_sum(s, name, labels)).sum()
+    };
+    let contributions = summed(
+        "ssv_submissions_total",
+        &["kind=\"ContributionAndProof\"", "outcome=\"ok\""],
+    );
+    let aggregates = summed(
+        "ssv_submissions_total",
+        &["kind=\"AggregateAndProof\"", "outcome=\"ok\""],
+    );
+    let failed_aggregation = summed("ssv_requests_failed_total", &["kind=\"aggregation\""]);
     let cpu: Vec<String> = net
         .operators
         .iter()
@@ -213,9 +227,16 @@ async fn run(check: bool, record: Option<std::path::PathBuf>) -> Result<bool, St
         ms(&buckets, 0.99),
         latency::count(&buckets)
     );
+    println!(
+        "aggregation over the run, summed over the nodes: {aggregates} aggregates and {contributions} sync contributions submitted, {failed_aggregation} aggregation fetches failed"
+    );
     if !t.missed.is_empty() {
         println!("not included: {}", t.missed.join(", "));
     }
     println!("duties: {}/{} included", t.included(), t.total());
-    Ok(t.total() > 0 && t.included() * 10 >= t.total() * 9)
+    // Every role the devnet runs must have worked: the aggregators' too.
+    Ok(t.total() > 0
+        && t.included() * 10 >= t.total() * 9
+        && aggregates > 0.0
+        && contributions > 0.0)
 }

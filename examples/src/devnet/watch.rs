@@ -41,7 +41,8 @@ pub fn metric_sum(text: &str, name: &str, must_contain: &[&str]) -> f64 {
         })
         .filter(|l| must_contain.iter().all(|c| l.contains(c)))
         .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
-        .sum()
+        // A float sum starts at -0.0, which prints as "-0" when nothing matched.
+        .fold(0.0, |a, b| a + b)
 }
 
 /// One node's scrape, or empty when it does not answer.
