@@ -124,7 +124,8 @@ fn electra_attestation_json(a: &electra::Attestation) -> Value {
 /// the signatures over it hold either way.
 fn contribution_json(c: &SyncCommitteeContribution, subcommittee_size: u64) -> Value {
     let mut bits = c.aggregation_bits.as_ssz_bytes();
-    bits.truncate(subcommittee_size.div_ceil(8).clamp(1, bits.len() as u64) as usize);
+    let keep = usize::try_from(subcommittee_size.div_ceil(8)).unwrap_or(usize::MAX);
+    bits.truncate(keep.max(1));
     json!({
         "slot": c.slot.to_string(),
         "beacon_block_root": hex0x(&c.beacon_block_root),
