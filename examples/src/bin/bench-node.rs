@@ -221,7 +221,7 @@ fn run(params: &Params, path: &PathBuf, workers: usize) {
         })
         .collect();
     println!(
-        "committee duties by slot (ours/expected): {}",
+        "duties by slot (ours of every role, aggregations included / committee duties expected): {}",
         by_slot.join("; ")
     );
     if !s.refused.is_empty() {
