@@ -94,12 +94,19 @@ impl Discovery {
 
     /// One random walk: up to `want` peers worth dialing, with their addresses.
     pub async fn find_peers(&self, want: usize) -> Vec<(PeerId, Multiaddr)> {
+        self.find_peers_near(NodeId::random(), want).await
+    }
+
+    /// A walk toward `target`: up to `want` peers worth dialing. discv5 asks
+    /// each node only for the few log-distances around the target's, so a
+    /// walk toward a node's own ID is the one sure to return its record.
+    pub async fn find_peers_near(&self, target: NodeId, want: usize) -> Vec<(PeerId, Multiaddr)> {
         let (domain, subnets) = (self.domain, self.subnets.clone());
         let predicate =
             Box::new(move |enr: &Enr<CombinedKey>| worth_dialing(enr, domain, &subnets));
         let found = self
             .discv5
-            .find_node_predicate(NodeId::random(), predicate, want)
+            .find_node_predicate(target, predicate, want)
             .await
             .unwrap_or_default();
         found.iter().filter_map(dial_address).collect()
