@@ -384,8 +384,10 @@ async fn execution_sync_survives_kills_and_reorgs_and_matches_the_registry() {
         .unwrap();
     // Blocks arrive one at a time; the node is killed once it has stored the
     // first live event but not yet the last.
+    // (Up to 200 blocks: a loaded machine's node may need many to catch up;
+    // the loop stops as soon as it has.)
     let mut killed = None;
-    for _ in 0..30 {
+    for _ in 0..200 {
         w.chain.mine(1).await.unwrap();
         std::thread::sleep(Duration::from_millis(40));
         if killed.is_none() && last_block(&dir_a) >= Some(first_live) {
