@@ -2,6 +2,7 @@
 //! that each invariant checker fires when the protocol is broken on purpose.
 
 use ssv_protocol::testkit::{Behaviour, DutySim, DutySimConfig, DutySimReport};
+use ssv_protocol::wire::Role;
 
 fn run(cfg: &DutySimConfig) -> DutySimReport {
     DutySim::new(cfg.clone()).expect("a valid simulation").run()
@@ -110,6 +111,38 @@ fn calm_network_decides_and_submits_every_duty() {
             report.verdicts[2], 0,
             "n={n}: rejects {:?}",
             report.verdicts
+        );
+    }
+}
+
+/// An operator whose clock runs 40 ms behind starts every duty after its peers'
+/// first messages for it arrived (they take 1 to 5 ms). It holds them until its
+/// duty starts, so it decides every duty its peers decide, the per-validator
+/// aggregations included; the devnet found an operator that lost them sitting
+/// aggregations out.
+#[test]
+fn an_operator_starting_late_decides_every_duty_its_peers_decide() {
+    let mut cfg = calm(5, 4);
+    cfg.net.max_delay_ms = 5;
+    cfg.clock_lag = Some((4, 40));
+    cfg.aggregators = true;
+    let report = run(&cfg);
+    assert_clean(&cfg, &report);
+    let aggregations = report
+        .decided_by
+        .keys()
+        .filter(|(role, _)| *role == Role::Aggregator)
+        .count();
+    assert!(
+        aggregations > 0,
+        "no aggregation ran: {:?}",
+        report.decided_by
+    );
+    for ((role, slot), ops) in &report.decided_by {
+        assert_eq!(
+            ops.iter().copied().collect::<Vec<_>>(),
+            vec![1, 2, 3, 4],
+            "{role:?} of slot {slot}"
         );
     }
 }
@@ -267,4 +300,21 @@ fn a_recorded_node_replays_with_no_divergence() {
         }
     }
     assert!(replayer.inputs() > 50, "{} inputs", replayer.inputs());
+}
+
+/// Seeds with aggregation duties on and one operator's clock behind by up to
+/// 60 ms: the same invariants hold (agreement, validity, quorum, signatures).
+#[test]
+fn four_operators_sweep_with_aggregations_and_a_late_clock() {
+    let mut failures = Vec::new();
+    for seed in 0..60 {
+        let mut cfg = DutySimConfig::random(seed, 4);
+        cfg.aggregators = true;
+        cfg.clock_lag = Some((1 + seed % 4, seed % 61));
+        let report = run(&cfg);
+        if !report.violations.is_empty() {
+            failures.push((seed, report.violations));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
 }

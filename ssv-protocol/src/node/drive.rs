@@ -15,7 +15,7 @@ use crate::identifiers::{committee_subnet, subnet_topic, CommitteeId};
 use crate::roles::{self, BeaconRole, RoleFork};
 use crate::runner::duty::Duty;
 use crate::runner::io::Request;
-use crate::runner::{self, CommitteeMachine, Setup, ValidatorMachine};
+use crate::runner::{self, CommitteeMachine, DutyView, Setup, ValidatorMachine};
 use crate::scheduler::{self, DutyTarget};
 use crate::validation::{self, Verdict};
 use crate::wire::{
@@ -351,11 +351,14 @@ impl Node {
     }
 
     /// Feeds a validated peer message to its machine, or holds it when it is for
-    /// a committee duty of this or a later slot whose runner is not ready for it
-    /// yet (no runner, QBFT instance not started, or post-consensus before the
+    /// a duty of this or a later slot whose runner is not ready for it yet (no
+    /// runner, QBFT instance not started, or post-consensus before the
     /// decision). The Go node's queue does the same; without it an operator whose
-    /// duty starts a little after its peers' loses their instance's messages
-    /// and cannot decide (found by the duty-level simulator).
+    /// duty starts a little after its peers' loses their messages and cannot
+    /// decide: found for committee duties by the duty-level simulator, and for
+    /// per-validator aggregations on the devnet, where the operator that started
+    /// a few milliseconds late lost its peers' selection-proof partials and sat
+    /// the duty out (a 2 s round change when it was the round's leader).
     fn feed_or_hold(
         &mut self,
         now: Timestamp,
@@ -363,7 +366,7 @@ impl Node {
         role: Role,
         m: Arc<SignedSsvMessage>,
     ) {
-        if let (MachineKey::Committee(_), Some(slot)) = (key, message_slot(&m)) {
+        if let Some(slot) = message_slot(&m) {
             let current = self.config.chain.slot_at(now.0);
             if slot + super::EARLY_SLOTS >= current
                 && self.early_held < super::EARLY_LIMIT
@@ -377,36 +380,37 @@ impl Node {
         self.feed(now, key, role, runner::Input::Message(m));
     }
 
-    /// Whether a committee machine has a runner (either role) on a duty of `slot`;
-    /// [`Self::ready`] is false for every message of the slot otherwise.
-    fn has_runner_at(&self, key: MachineKey, slot: u64) -> bool {
-        let MachineKey::Committee(id) = key else {
-            return true;
+    /// The state of the duty of `slot` on the runner of (machine, role), if that
+    /// runner's duty is of `slot`.
+    fn duty_at(&self, key: MachineKey, role: Role, slot: u64) -> Option<DutyView<'_>> {
+        let runner = match key {
+            MachineKey::Committee(id) => self.committees.get(&id)?.runner(role, slot)?,
+            MachineKey::Validator(i) => self.validators.get(&i)?.runner(role)?,
         };
-        let Some(c) = self.committees.get(&id) else {
-            return false;
-        };
-        [Role::Committee, Role::AggregatorCommittee]
-            .into_iter()
-            .any(|role| {
-                c.runner(role, slot)
-                    .and_then(|r| r.duty_state())
-                    .is_some_and(|d| d.duty().slot() == slot)
-            })
+        runner.duty_state().filter(|d| d.duty().slot() == slot)
     }
 
-    /// Whether the committee runner of (role, slot) can take `m` now.
-    fn ready(&self, key: MachineKey, role: Role, slot: u64, m: &SignedSsvMessage) -> bool {
-        let MachineKey::Committee(id) = key else {
-            return true;
+    /// Whether a machine has a runner (any role) on a duty of `slot`;
+    /// [`Self::ready`] is false for every message of the slot otherwise.
+    fn has_runner_at(&self, key: MachineKey, slot: u64) -> bool {
+        let roles: &[Role] = match key {
+            MachineKey::Committee(_) => &[Role::Committee, Role::AggregatorCommittee],
+            MachineKey::Validator(_) => &[
+                Role::Proposer,
+                Role::Aggregator,
+                Role::SyncCommitteeContribution,
+                Role::ValidatorRegistration,
+                Role::VoluntaryExit,
+            ],
         };
-        let Some(state) = self
-            .committees
-            .get(&id)
-            .and_then(|c| c.runner(role, slot))
-            .and_then(|r| r.duty_state())
-            .filter(|d| d.duty().slot() == slot)
-        else {
+        roles
+            .iter()
+            .any(|role| self.duty_at(key, *role, slot).is_some())
+    }
+
+    /// Whether the runner of (machine, role) on a duty of `slot` can take `m` now.
+    fn ready(&self, key: MachineKey, role: Role, slot: u64, m: &SignedSsvMessage) -> bool {
+        let Some(state) = self.duty_at(key, role, slot) else {
             return false;
         };
         match m.ssv_message.msg_type {

@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 
 use blst::min_pk::SecretKey;
 use sha2::{Digest, Sha256};
-use ssz::Decode as _;
+use ssz::{Decode as _, Encode as _};
 use tree_hash::TreeHash as _;
 
 use crate::beacon::consensus_data::DataVersion;
 use crate::beacon::phase0::{Attestation, AttestationData, Checkpoint};
-use crate::beacon::signed::root;
+use crate::beacon::signed::{root, SignedAggregateAndProof};
 use crate::node::{RegisteredValidator, Registry};
 use crate::operator_key::OperatorPublicKey;
-use crate::runner::chain::{ChainSpec, Fork, DOMAIN_ATTESTER};
+use crate::runner::chain::{ChainSpec, Fork, DOMAIN_AGGREGATE_AND_PROOF, DOMAIN_ATTESTER};
 use crate::runner::io::{Submission, SubmissionKind};
 use crate::scheduler::{AttesterDuty, DutiesRequest, DutiesResponse, HeadEvent, ProposerDuty};
 use crate::signing::signing_root;
@@ -60,6 +60,9 @@ pub struct SimChain {
     pub spec: ChainSpec,
     /// Validator public keys by index.
     pub validators: BTreeMap<u64, [u8; 48]>,
+    /// The beacon committees' length in attester duties: 128 makes an attester
+    /// an aggregator 1 time in 8; 16 or less makes every attester one.
+    pub committee_length: u64,
 }
 
 /// One validator's split key: share secrets by operator, and the members list.
@@ -83,6 +86,7 @@ impl SimChain {
         SimChain {
             spec: chain_spec(),
             validators,
+            committee_length: 128,
         }
     }
 
@@ -129,6 +133,26 @@ impl SimChain {
         }
     }
 
+    /// The aggregate attestation (SSZ) every honest beacon node gives for
+    /// `slot`: the first two committee members' votes (its signature is not
+    /// checked by the runners, only carried).
+    pub fn aggregate(&self, slot: u64) -> Vec<u8> {
+        let length = self.committee_length.clamp(2, 2048) as usize;
+        // A list of 2 to 2048 bits is within the type's 2048-bit limit.
+        let Ok(mut bits) = ssz_types::BitList::with_capacity(length) else {
+            return Vec::new();
+        };
+        for b in 0..2 {
+            let _ = bits.set(b, true);
+        }
+        Attestation {
+            aggregation_bits: bits,
+            data: self.attestation_data(slot),
+            signature: crate::beacon::signed::bls_signature(&[0xaa; 96]),
+        }
+        .as_ssz_bytes()
+    }
+
     /// The answer to a duties fetch.
     pub fn duties(&self, req: &DutiesRequest) -> DutiesResponse {
         let spe = SLOTS_PER_EPOCH;
@@ -142,9 +166,9 @@ impl SimChain {
                         validator_index: *i,
                         slot: epoch * spe + (i - FIRST_INDEX) % spe,
                         committee_index: 0,
-                        committee_length: 128,
+                        committee_length: self.committee_length,
                         committees_at_slot: 1,
-                        validator_committee_index: i % 128,
+                        validator_committee_index: i % self.committee_length.max(1),
                     })
                     .collect(),
             },
@@ -255,20 +279,37 @@ impl SimChain {
     }
 
     /// Whether a submission's signature verifies under its validator's key, as a
-    /// beacon node checks it.
+    /// beacon node checks it (attestations and aggregates; other kinds do not).
     pub fn verifies(&self, s: &Submission) -> bool {
-        let Some((_, root)) = self.attestation_signing_root(s) else {
-            return false;
-        };
-        let Ok(a) = Attestation::from_ssz_bytes(&s.ssz) else {
-            return false;
+        let (root, signature) = match s.kind {
+            SubmissionKind::Attestation => {
+                let (Some((_, root)), Ok(a)) = (
+                    self.attestation_signing_root(s),
+                    Attestation::from_ssz_bytes(&s.ssz),
+                ) else {
+                    return false;
+                };
+                (root, a.signature)
+            }
+            SubmissionKind::AggregateAndProof => {
+                let Ok(a) = SignedAggregateAndProof::from_ssz_bytes(&s.ssz) else {
+                    return false;
+                };
+                let epoch = self.spec.epoch(a.message.aggregate.data.slot);
+                let domain = self.spec.domain(DOMAIN_AGGREGATE_AND_PROOF, epoch);
+                (
+                    signing_root(a.message.tree_hash_root().0, domain),
+                    a.signature,
+                )
+            }
+            _ => return false,
         };
         let Some(pk) = self.validators.get(&s.validator_index) else {
             return false;
         };
         match (
             public_key_from_bytes(pk),
-            signature_from_bytes(&a.signature[..]),
+            signature_from_bytes(&signature[..]),
         ) {
             (Ok(pk), Ok(sig)) => verify(&pk, &root, &sig),
             _ => false,

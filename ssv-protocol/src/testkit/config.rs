@@ -95,6 +95,14 @@ pub struct DutySimConfig {
     /// Duties of slots starting at least this long after GST must be decided
     /// and submitted by every honest operator.
     pub liveness_margin_ms: u64,
+    /// (operator, ms): that operator's clock runs this far behind its peers',
+    /// so it starts every duty this much later than they do and gets some of
+    /// their messages before its duty exists (`None` in [`Self::random`]).
+    pub clock_lag: Option<(u64, u64)>,
+    /// Every attester is also an aggregator (short beacon committees), and the
+    /// simulated beacon node serves aggregates: per-validator aggregation
+    /// duties run beside the committee duties (off in [`Self::random`]).
+    pub aggregators: bool,
     /// Test-only breakage.
     pub hooks: Hooks,
 }
@@ -127,6 +135,8 @@ impl DutySimConfig {
                 partition: rng.chance(300),
             },
             liveness_margin_ms: 0,
+            clock_lag: None,
+            aggregators: false,
             hooks: Hooks::default(),
         }
     }

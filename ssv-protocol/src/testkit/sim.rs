@@ -60,6 +60,10 @@ pub struct DutySimReport {
     pub violations: Vec<Violation>,
     /// Duties decided by honest nodes (node × duty).
     pub decisions: u64,
+    /// For each (role, slot), the honest operators whose node decided a duty of
+    /// it: every role, the per-validator ones (aggregations, contributions)
+    /// included.
+    pub decided_by: BTreeMap<(Role, u64), BTreeSet<u64>>,
     /// Attestations submitted by honest nodes.
     pub submissions: u64,
     /// Gossip messages delivered.
@@ -98,6 +102,9 @@ struct SimNode {
     keys: KeyStore,
     byzantine: Option<Behaviour>,
     last_tick: Option<u64>,
+    /// How far this node's clock runs behind the simulation's (ms): it reads
+    /// `now - lag` and its deadlines fire `lag` later.
+    lag: u64,
     crashed: bool,
     /// Digests of every message this node published or was handed (its
     /// gossipsub seen cache): a relayed copy of one of them is dropped.
@@ -171,7 +178,10 @@ impl DutySim {
             });
         }
         let operators: Vec<u64> = (1..=n as u64).collect();
-        let chain = SimChain::new(cfg.slots.clamp(1, SLOTS_PER_EPOCH));
+        let mut chain = SimChain::new(cfg.slots.clamp(1, SLOTS_PER_EPOCH));
+        if cfg.aggregators {
+            chain.committee_length = 8;
+        }
         let first_slot = SLOTS_PER_EPOCH;
         let (committee, threshold) = if cfg.hooks.weak_quorum {
             (operators.iter().copied().take(4).collect::<Vec<u64>>(), 3)
@@ -236,6 +246,10 @@ impl DutySim {
                 keys: KeyStore::new(signer, shares),
                 byzantine,
                 last_tick: None,
+                lag: cfg
+                    .clock_lag
+                    .filter(|(lagging, _)| lagging == op)
+                    .map_or(0, |(_, ms)| ms),
                 crashed: false,
                 seen: BTreeSet::new(),
             });
@@ -373,7 +387,7 @@ impl DutySim {
                 .enumerate()
                 .filter(|(_, s)| !s.crashed)
                 .filter_map(|(i, s)| {
-                    let t = s.node.poll_timeout()?.0;
+                    let t = s.node.poll_timeout()?.0.saturating_add(s.lag);
                     Some((t.max(s.last_tick.map_or(0, |l| l + 1)), i))
                 })
                 .min();
@@ -455,16 +469,17 @@ impl DutySim {
             return;
         }
         let node = &mut s.node;
+        let local = now.saturating_sub(s.lag);
         let recording = self.recording.as_mut().filter(|(r, _)| *r == i);
         let recorded = recording.is_some().then(|| input.clone());
         let result = catch_unwind(AssertUnwindSafe(|| {
-            node.handle(Timestamp(now), input);
+            node.handle(Timestamp(local), input);
             std::iter::from_fn(|| node.poll_output()).collect::<Vec<Output>>()
         }));
         match result {
             Ok(outs) => {
                 if let (Some((_, r)), Some(input)) = (recording, recorded) {
-                    r.observe(now, &input, &outs);
+                    r.observe(local, &input, &outs);
                 }
                 for out in outs {
                     self.route(now, i, out);
@@ -653,6 +668,17 @@ impl DutySim {
                 )),
                 BEACON_LATENCY_MS,
             ),
+            NodeRequest::Runner(Request::Aggregation(needs)) => (
+                NodeResponse::Runner(Response::Aggregation {
+                    attestations: needs
+                        .committee_indexes
+                        .iter()
+                        .map(|c| (*c, self.chain.aggregate(needs.slot)))
+                        .collect(),
+                    contributions: Vec::new(),
+                }),
+                BEACON_LATENCY_MS,
+            ),
             _ => {
                 let answer = self
                     .nodes
@@ -718,6 +744,13 @@ impl DutySim {
 
     fn event(&mut self, now: u64, i: usize, e: Event) {
         let operator = self.operator(i);
+        if let (Event::Decided { role, slot, .. }, true) = (&e, self.honest(i)) {
+            self.report
+                .decided_by
+                .entry((*role, *slot))
+                .or_default()
+                .insert(operator);
+        }
         if let Event::Decided { role, slot, .. } = &e {
             let value: Option<Vec<u8>> = self.nodes.get(i).and_then(|s| {
                 s.node
