@@ -393,19 +393,14 @@ impl Node {
     /// Whether a machine has a runner (any role) on a duty of `slot`;
     /// [`Self::ready`] is false for every message of the slot otherwise.
     fn has_runner_at(&self, key: MachineKey, slot: u64) -> bool {
-        let roles: &[Role] = match key {
-            MachineKey::Committee(_) => &[Role::Committee, Role::AggregatorCommittee],
-            MachineKey::Validator(_) => &[
-                Role::Proposer,
-                Role::Aggregator,
-                Role::SyncCommitteeContribution,
-                Role::ValidatorRegistration,
-                Role::VoluntaryExit,
-            ],
-        };
-        roles
-            .iter()
-            .any(|role| self.duty_at(key, *role, slot).is_some())
+        match key {
+            MachineKey::Committee(_) => [Role::Committee, Role::AggregatorCommittee]
+                .into_iter()
+                .any(|role| self.duty_at(key, role, slot).is_some()),
+            MachineKey::Validator(i) => {
+                self.validators.get(&i).is_some_and(|v| v.has_duty_at(slot))
+            }
+        }
     }
 
     /// Whether the runner of (machine, role) on a duty of `slot` can take `m` now.

@@ -169,6 +169,20 @@ impl ValidatorMachine {
         }
     }
 
+    /// Whether any of the validator's runners is on a duty of `slot`.
+    pub fn has_duty_at(&self, slot: u64) -> bool {
+        [
+            self.proposer.as_deref().map(|r| &r.base),
+            self.aggregator.as_deref().map(|r| &r.base),
+            self.contribution.as_deref().map(|r| &r.base),
+            self.registration.as_deref().map(|r| &r.base),
+            self.exit.as_deref().map(|r| &r.base),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|b| b.state.as_ref().is_some_and(|s| s.duty.slot() == slot))
+    }
+
     /// How many of the five runners have been built (diagnostics).
     pub fn built_runners(&self) -> usize {
         [

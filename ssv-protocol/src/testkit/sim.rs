@@ -744,14 +744,14 @@ impl DutySim {
 
     fn event(&mut self, now: u64, i: usize, e: Event) {
         let operator = self.operator(i);
-        if let (Event::Decided { role, slot, .. }, true) = (&e, self.honest(i)) {
-            self.report
-                .decided_by
-                .entry((*role, *slot))
-                .or_default()
-                .insert(operator);
-        }
         if let Event::Decided { role, slot, .. } = &e {
+            if self.honest(i) {
+                self.report
+                    .decided_by
+                    .entry((*role, *slot))
+                    .or_default()
+                    .insert(operator);
+            }
             let value: Option<Vec<u8>> = self.nodes.get(i).and_then(|s| {
                 s.node
                     .committee_runners(*role, *slot)
